@@ -1,0 +1,121 @@
+package tooltrail
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// LeafVersion is the version of the canonical leaf format that EncodeLeaf
+// writes. Any change to the leaf bytes needs a new version.
+const LeafVersion = 1
+
+// maxLeafDepth bounds the nesting DecodeLeaf accepts: more than any Limits
+// allow, so that a leaf written under one limit still reads under another.
+const maxLeafDepth = 10000
+
+// EncodeLeaf returns the canonical leaf bytes of an entry: a JSON object
+// with the fields in a fixed order, absent strings as null, the timestamp
+// as TimeLayout and the arguments as canonical JSON. e.Arguments must
+// already be canonical (as the Log makes it); e.Leaf is ignored.
+func EncodeLeaf(e Entry) []byte {
+	var b bytes.Buffer
+	b.Grow(160 + len(e.Arguments) + len(e.ResultSummary))
+	b.WriteString(`{"v":`)
+	b.WriteString(strconv.Itoa(LeafVersion))
+	b.WriteString(`,"id":`)
+	b.WriteString(strconv.FormatInt(e.ID, 10))
+	b.WriteString(`,"timestamp":"`)
+	b.WriteString(e.Timestamp.UTC().Format(TimeLayout))
+	b.WriteString(`","tool_name":`)
+	writeJSONString(&b, e.ToolName)
+	b.WriteString(`,"arguments":`)
+	if len(e.Arguments) == 0 {
+		b.WriteString("null")
+	} else {
+		b.Write(e.Arguments)
+	}
+	b.WriteString(`,"result_summary":`)
+	writeOptional(&b, e.ResultSummary)
+	b.WriteString(`,"confirmed":`)
+	b.WriteString(strconv.FormatBool(e.Confirmed))
+	for _, f := range []struct{ name, v string }{
+		{"session_id", e.SessionID}, {"task_id", e.TaskID}, {"user_id", e.UserID}, {"call_id", e.CallID},
+	} {
+		b.WriteString(`,"` + f.name + `":`)
+		writeOptional(&b, f.v)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+func writeOptional(b *bytes.Buffer, s string) {
+	if s == "" {
+		b.WriteString("null")
+		return
+	}
+	writeJSONString(b, s)
+}
+
+type leafJSON struct {
+	V             int             `json:"v"`
+	ID            int64           `json:"id"`
+	Timestamp     string          `json:"timestamp"`
+	ToolName      string          `json:"tool_name"`
+	Arguments     json.RawMessage `json:"arguments"`
+	ResultSummary *string         `json:"result_summary"`
+	Confirmed     bool            `json:"confirmed"`
+	SessionID     *string         `json:"session_id"`
+	TaskID        *string         `json:"task_id"`
+	UserID        *string         `json:"user_id"`
+	CallID        *string         `json:"call_id"`
+}
+
+// DecodeLeaf parses canonical leaf bytes back into the entry they describe,
+// with Leaf set to b. It returns an error wrapping ErrInvalidArgument when b
+// is not JSON of the leaf's shape, has an unknown version, or is not exactly
+// the canonical encoding of what it says (so two different byte strings
+// never describe the same entry).
+func DecodeLeaf(b []byte) (Entry, error) {
+	var w leafJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return Entry{}, fmt.Errorf("%w: leaf: %v", ErrInvalidArgument, err)
+	}
+	if w.V != LeafVersion {
+		return Entry{}, fmt.Errorf("%w: leaf: version %d, want %d", ErrInvalidArgument, w.V, LeafVersion)
+	}
+	ts, err := time.Parse(TimeLayout, w.Timestamp)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: leaf: timestamp %q: %v", ErrInvalidArgument, w.Timestamp, err)
+	}
+	args := w.Arguments
+	if string(args) == "null" {
+		args = nil
+	}
+	e := Entry{
+		ID: w.ID, Timestamp: ts, ToolName: w.ToolName, Arguments: args,
+		ResultSummary: deref(w.ResultSummary), Confirmed: w.Confirmed, SessionID: deref(w.SessionID),
+		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID),
+	}
+	if args != nil {
+		canon, err := canonicalJSON("arguments", args, maxLeafDepth)
+		if err != nil || !bytes.Equal(canon, args) {
+			return Entry{}, fmt.Errorf("%w: leaf of entry %d: arguments are not canonical JSON", ErrInvalidArgument, e.ID)
+		}
+	}
+	if !bytes.Equal(EncodeLeaf(e), b) {
+		return Entry{}, fmt.Errorf("%w: leaf of entry %d is not in canonical form", ErrInvalidArgument, e.ID)
+	}
+	e.Leaf = b
+	return e, nil
+}
+
+// LeafHash returns the RFC 6962 leaf hash of leaf bytes: SHA-256 of a zero
+// byte followed by the bytes.
+func LeafHash(leaf []byte) tlog.Hash { return tlog.RecordHash(leaf) }

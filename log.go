@@ -1,0 +1,313 @@
+package tooltrail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Config sets up a Log. The zero value is ready to use.
+type Config struct {
+	Limits Limits // size limits of a call; zero fields take DefaultLimits
+	// MaxBatch is the most calls one commit takes; default 1000.
+	MaxBatch int
+	// CommitTimeout bounds one batch's commit, detached from the callers'
+	// contexts so that a caller who goes away cannot abort a commit that
+	// others wait on; default 10s.
+	CommitTimeout time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Observer is told of every commit; default none.
+	Observer Observer
+	// Logger receives the log's own messages (never arguments or result
+	// summaries); default slog.Default().
+	Logger *slog.Logger
+}
+
+// Observer is told what the log's sequencer does, for metrics. Its methods
+// are called from the sequencer goroutine and must not block.
+type Observer interface {
+	// Committed is called after a batch of n calls (appended or replayed)
+	// is durable, with the time the commit took.
+	Committed(n int, took time.Duration)
+	// Failed is called when a batch of n calls failed to commit.
+	Failed(n int, err error)
+}
+
+// Log is an audit log on a Store. Its methods are safe for concurrent use.
+// Records go through one sequencer goroutine that commits everything
+// waiting as one batch (group commit).
+type Log struct {
+	store  Store
+	limits Limits
+	cfg    Config
+
+	mu     sync.RWMutex // guards closed against sends on queue
+	closed bool
+	queue  chan *pending
+	done   chan struct{}
+}
+
+type pending struct {
+	c     content
+	reply chan result // buffered, so the sequencer never blocks on it
+}
+
+type result struct {
+	r   Receipt
+	err error
+}
+
+// New returns a Log on store and starts its sequencer. Close it when done;
+// closing the Log does not close the store. New reads the store's head and
+// returns its error (wrapping ErrUnavailable) when the store cannot be read.
+func New(ctx context.Context, store Store, cfg Config) (*Log, error) {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 1000
+	}
+	if cfg.CommitTimeout <= 0 {
+		cfg.CommitTimeout = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if _, err := store.Head(ctx); err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	l := &Log{
+		store:  store,
+		limits: cfg.Limits.withDefaults(),
+		cfg:    cfg,
+		queue:  make(chan *pending, 4*cfg.MaxBatch),
+		done:   make(chan struct{}),
+	}
+	go l.sequence()
+	return l, nil
+}
+
+// Record appends one call to the log and returns its receipt once the entry
+// is durable. When the call has no UserID, the user of ctx (WithUser) is
+// recorded. Errors: a *FieldError wrapping ErrInvalidArgument or
+// ErrTooLarge for a call that breaks the limits; ErrConflict when its
+// CallID was recorded before with other content; ErrUnavailable when the
+// store did not commit (nothing was recorded: retry, with the same CallID
+// to be safe); ErrClosed after Close; ctx.Err() when ctx ends first, in
+// which case the entry may still be recorded.
+func (l *Log) Record(ctx context.Context, call Call) (Receipt, error) {
+	if call.UserID == "" {
+		call.UserID = UserFrom(ctx)
+	}
+	c, err := l.limits.validate(call)
+	if err != nil {
+		return Receipt{}, err
+	}
+	p := &pending{c: c, reply: make(chan result, 1)}
+	if err := l.enqueue(ctx, p); err != nil {
+		return Receipt{}, err
+	}
+	select {
+	case res := <-p.reply:
+		return res.r, res.err
+	case <-ctx.Done():
+		return Receipt{}, fmt.Errorf("record %s: %w", c.ToolName, ctx.Err())
+	}
+}
+
+func (l *Log) enqueue(ctx context.Context, p *pending) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	select {
+	case l.queue <- p:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("record %s: %w", p.c.ToolName, ctx.Err())
+	}
+}
+
+// QueueDepth returns how many calls wait for the sequencer.
+func (l *Log) QueueDepth() int { return len(l.queue) }
+
+// Close stops taking calls, commits every call already taken, and returns
+// once the sequencer has stopped. It does not close the store.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.queue)
+	}
+	l.mu.Unlock()
+	<-l.done
+	return nil
+}
+
+// sequence is the sequencer goroutine: it takes everything waiting, up to
+// MaxBatch, and commits it as one batch, until the queue is closed and
+// drained.
+func (l *Log) sequence() {
+	defer close(l.done)
+	batch := make([]*pending, 0, l.cfg.MaxBatch)
+	for p := range l.queue {
+		batch = append(batch[:0], p)
+	drain:
+		for len(batch) < l.cfg.MaxBatch {
+			select {
+			case p, ok := <-l.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// commit appends one batch and answers every call in it: all with their
+// receipts once the store committed, or all with the error if it did not.
+func (l *Log) commit(batch []*pending) {
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.CommitTimeout)
+	defer cancel()
+	start := time.Now()
+	results := make([]result, len(batch))
+	err := l.store.Append(ctx, func(ctx context.Context, tx AppendTx) (*Batch, error) {
+		return l.seal(ctx, tx, batch, results)
+	})
+	if err != nil {
+		if !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		l.cfg.Logger.Error("commit failed; every call of the batch fails", "calls", len(batch), "err", err)
+		if l.cfg.Observer != nil {
+			l.cfg.Observer.Failed(len(batch), err)
+		}
+		for _, p := range batch {
+			p.reply <- result{err: fmt.Errorf("record %s: %w", p.c.ToolName, err)}
+		}
+		return
+	}
+	if l.cfg.Observer != nil {
+		l.cfg.Observer.Committed(len(batch), time.Since(start))
+	}
+	for i, p := range batch {
+		p.reply <- results[i]
+	}
+}
+
+// seal gives each call of the batch its id, timestamp, leaf and tree
+// hashes, inside the store's transaction, and fills results. Calls that
+// repeat a call_id get the first receipt (or a conflict) and no new entry.
+func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results []result) (*Batch, error) {
+	head := tx.Head()
+	existing, err := l.existingCalls(ctx, tx, batch)
+	if err != nil {
+		return nil, err
+	}
+	now := l.cfg.Now().UTC().Truncate(time.Microsecond)
+	if now.Before(head.LastTime) {
+		now = head.LastTime
+	}
+	out := &Batch{Head: head}
+	leaves := make([]tlog.Hash, 0, len(batch))
+	firstInBatch := make(map[string]int)
+	for i, p := range batch {
+		results[i] = result{}
+		if id := p.c.CallID; id != "" {
+			if leaf, ok := existing[id]; ok {
+				results[i] = replay(p.c, leaf)
+				continue
+			}
+			if j, ok := firstInBatch[id]; ok {
+				results[i] = replayInBatch(p.c, batch[j].c, results[j].r)
+				continue
+			}
+			firstInBatch[id] = i
+		}
+		e := p.c.entry(head.Size+int64(len(out.Entries))+1, now)
+		e.Leaf = EncodeLeaf(e)
+		h := LeafHash(e.Leaf)
+		out.Entries = append(out.Entries, e)
+		leaves = append(leaves, h)
+		results[i].r = Receipt{ID: e.ID, Timestamp: now, LeafHash: h}
+	}
+	if len(out.Entries) == 0 {
+		return out, nil
+	}
+	out.Hashes, out.Head.Root, err = extendTree(ctx, tx, head.Size, leaves)
+	if err != nil {
+		return nil, err
+	}
+	out.Head.Size += int64(len(out.Entries))
+	out.Head.LastTime = now
+	return out, nil
+}
+
+// existingCalls returns the leaves already stored for the call ids of the
+// batch.
+func (l *Log) existingCalls(ctx context.Context, tx AppendTx, batch []*pending) (map[string][]byte, error) {
+	var ids []string
+	for _, p := range batch {
+		if p.c.CallID != "" {
+			ids = append(ids, p.c.CallID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return tx.LeavesByCallID(ctx, ids)
+}
+
+// replay answers a call whose call_id is stored already.
+func replay(c content, leaf []byte) result {
+	e, err := DecodeLeaf(leaf)
+	if err != nil {
+		return result{err: fmt.Errorf("%w: entry of call_id %q: %w", ErrCorrupt, c.CallID, err)}
+	}
+	if !c.sameAs(e.content()) {
+		return result{err: fmt.Errorf("%w: call_id %q was recorded as entry %d with other content", ErrConflict, c.CallID, e.ID)}
+	}
+	return result{r: Receipt{ID: e.ID, Timestamp: e.Timestamp, LeafHash: LeafHash(leaf), Replayed: true}}
+}
+
+// replayInBatch answers a call whose call_id an earlier call of the same
+// batch holds.
+func replayInBatch(c, first content, r Receipt) result {
+	if !c.sameAs(first) {
+		return result{err: fmt.Errorf("%w: call_id %q was recorded as entry %d with other content", ErrConflict, c.CallID, r.ID)}
+	}
+	r.Replayed = true
+	return result{r: r}
+}
+
+func (c content) entry(id int64, ts time.Time) Entry {
+	return Entry{
+		ID: id, Timestamp: ts, SessionID: c.SessionID, ToolName: c.ToolName, Arguments: c.Arguments,
+		ResultSummary: c.ResultSummary, Confirmed: c.Confirmed, TaskID: c.TaskID, UserID: c.UserID, CallID: c.CallID,
+	}
+}
+
+func (e Entry) content() content {
+	return content{
+		ToolName: e.ToolName, Arguments: e.Arguments, ResultSummary: e.ResultSummary, Confirmed: e.Confirmed,
+		SessionID: e.SessionID, TaskID: e.TaskID, UserID: e.UserID, CallID: e.CallID,
+	}
+}
+
+func (c content) sameAs(o content) bool {
+	return c.ToolName == o.ToolName && bytes.Equal(c.Arguments, o.Arguments) && c.ResultSummary == o.ResultSummary &&
+		c.Confirmed == o.Confirmed && c.SessionID == o.SessionID && c.TaskID == o.TaskID && c.UserID == o.UserID &&
+		c.CallID == o.CallID
+}

@@ -1,0 +1,247 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/tooltrail/tooltrail"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// rowsPerInsert is how many rows one INSERT statement carries.
+const rowsPerInsert = 100
+
+// Append runs seal in an immediate transaction on the write connection and
+// writes the batch it returns: entries, tree hashes, head and tool counts.
+// It returns once the commit is durable (WAL, synchronous=FULL). Errors:
+// seal's error as is; database errors wrap tooltrail.ErrUnavailable.
+func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable("begin append", err)
+	}
+	defer tx.Rollback()
+	head, err := readHead(ctx, tx)
+	if err != nil {
+		return err
+	}
+	batch, err := seal(ctx, &appendTx{tx: tx, head: head})
+	if err != nil {
+		return err
+	}
+	if len(batch.Entries) == 0 {
+		return nil
+	}
+	if batch.Head.Size != head.Size+int64(len(batch.Entries)) {
+		return fmt.Errorf("sqlite: batch of %d entries would move the head from %d to %d", len(batch.Entries), head.Size, batch.Head.Size)
+	}
+	names := &nameResolver{tx: tx, cache: s.names, seen: make(map[nameKey]int64)}
+	if err := insertEntries(ctx, tx, names, batch.Entries); err != nil {
+		return err
+	}
+	if err := insertHashes(ctx, tx, batch.Hashes); err != nil {
+		return err
+	}
+	if err := countTools(ctx, tx, names, batch.Entries); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1",
+		batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime.UnixMicro()); err != nil {
+		return unavailable("update head", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return unavailable("commit", err)
+	}
+	s.names.add(names.seen)
+	return nil
+}
+
+// valuesList returns "(?,?,?),(?,?,?)..." for rows rows of cols columns.
+func valuesList(rows, cols int) string {
+	one := "(" + strings.Repeat("?,", cols-1) + "?)"
+	return strings.Repeat(one+",", rows-1) + one
+}
+
+// insertChunked runs an INSERT of n rows, rowsPerInsert at a time, with
+// args(i) giving the values of row i.
+func insertChunked(ctx context.Context, tx *sql.Tx, prefix string, cols, n int, args func(i int, dst []any) ([]any, error)) error {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	vals := make([]any, 0, rowsPerInsert*cols)
+	for start := 0; start < n; start += rowsPerInsert {
+		end := min(start+rowsPerInsert, n)
+		vals = vals[:0]
+		for i := start; i < end; i++ {
+			var err error
+			if vals, err = args(i, vals); err != nil {
+				return err
+			}
+		}
+		var err error
+		if end-start == rowsPerInsert {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, prefix+valuesList(rowsPerInsert, cols)); err != nil {
+					return unavailable("prepare insert", err)
+				}
+			}
+			_, err = full.ExecContext(ctx, vals...)
+		} else {
+			_, err = tx.ExecContext(ctx, prefix+valuesList(end-start, cols), vals...)
+		}
+		if err != nil {
+			return unavailable("insert", err)
+		}
+	}
+	return nil
+}
+
+func insertEntries(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []tooltrail.Entry) error {
+	return insertChunked(ctx, tx, "INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES ",
+		9, len(entries), func(i int, dst []any) ([]any, error) {
+			e := &entries[i]
+			tool, err := names.id(ctx, kindTool, e.ToolName)
+			if err != nil {
+				return nil, err
+			}
+			session, err := names.id(ctx, kindSession, e.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			task, err := names.id(ctx, kindTask, e.TaskID)
+			if err != nil {
+				return nil, err
+			}
+			user, err := names.id(ctx, kindUser, e.UserID)
+			if err != nil {
+				return nil, err
+			}
+			var callID any
+			if e.CallID != "" {
+				callID = e.CallID
+			}
+			return append(dst, e.ID, e.Timestamp.UnixMicro(), tool, session, task, user, e.Confirmed, callID, e.Leaf), nil
+		})
+}
+
+func insertHashes(ctx context.Context, tx *sql.Tx, hashes []tooltrail.StoredHash) error {
+	return insertChunked(ctx, tx, "INSERT INTO hashes (idx, hash) VALUES ", 2, len(hashes),
+		func(i int, dst []any) ([]any, error) {
+			return append(dst, hashes[i].Index, hashes[i].Hash[:]), nil
+		})
+}
+
+// countTools adds the batch's entries to the live counts of their tools.
+func countTools(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []tooltrail.Entry) error {
+	counts := make(map[string]int64)
+	for i := range entries {
+		counts[entries[i].ToolName]++
+	}
+	for name, n := range counts {
+		id, err := names.id(ctx, kindTool, name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE names SET n = n + ? WHERE id = ?", n, id); err != nil {
+			return unavailable("count tools", err)
+		}
+	}
+	return nil
+}
+
+// appendTx is the view of the append transaction that seal reads.
+type appendTx struct {
+	tx   *sql.Tx
+	head tooltrail.Head
+}
+
+func (a *appendTx) Head() tooltrail.Head { return a.head }
+
+// ReadHashes returns the stored hashes at indexes, in order. A missing one
+// is tooltrail.ErrCorrupt.
+func (a *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, a.tx, indexes)
+}
+
+func readHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(indexes))
+	for i, idx := range indexes {
+		args[i] = idx
+	}
+	rows, err := q.QueryContext(ctx, "SELECT idx, hash FROM hashes WHERE idx IN ("+placeholders(len(indexes))+")", args...)
+	if err != nil {
+		return nil, unavailable("read hashes", err)
+	}
+	defer rows.Close()
+	found := make(map[int64]tlog.Hash, len(indexes))
+	for rows.Next() {
+		var (
+			idx int64
+			h   []byte
+		)
+		if err := rows.Scan(&idx, &h); err != nil {
+			return nil, unavailable("read hashes", err)
+		}
+		if len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("%w: tree hash %d has %d bytes", tooltrail.ErrCorrupt, idx, len(h))
+		}
+		found[idx] = tlog.Hash(h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("read hashes", err)
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := found[idx]
+		if !ok {
+			return nil, fmt.Errorf("%w: tree hash %d is missing", tooltrail.ErrCorrupt, idx)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// LeavesByCallID returns the leaves of the live entries holding callIDs.
+func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error) {
+	out := make(map[string][]byte)
+	for start := 0; start < len(callIDs); start += 500 {
+		part := callIDs[start:min(start+500, len(callIDs))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := a.tx.QueryContext(ctx, "SELECT call_id, leaf FROM entries WHERE call_id IN ("+placeholders(len(part))+")", args...)
+		if err != nil {
+			return nil, unavailable("look up call ids", err)
+		}
+		for rows.Next() {
+			var (
+				id   string
+				leaf []byte
+			)
+			if err := rows.Scan(&id, &leaf); err != nil {
+				rows.Close()
+				return nil, unavailable("look up call ids", err)
+			}
+			out[id] = leaf
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, unavailable("look up call ids", err)
+		}
+	}
+	return out, nil
+}
+
+func placeholders(n int) string { return strings.Repeat("?,", n-1) + "?" }

@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// purgeChunk is how many entries one purge transaction deletes, so that
+// appends wait at most one chunk.
+const purgeChunk = 5000
+
+// Purge deletes the entries recorded before the given time (all entries
+// when it is zero), purgeChunk at a time, oldest first, and keeps their tree
+// hashes. It returns how many it deleted, also when it fails part way.
+// Errors wrap tooltrail.ErrUnavailable.
+func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
+	cutoff, err := s.purgeCutoff(ctx, before)
+	if err != nil || cutoff == 0 {
+		return 0, err
+	}
+	var total int64
+	for {
+		n, err := s.purgeChunk(ctx, cutoff)
+		total += n
+		if err != nil || n < purgeChunk {
+			return total, err
+		}
+	}
+}
+
+// purgeCutoff returns the id of the newest entry to delete: the last entry
+// before the time, or the head when the time is zero.
+func (s *Store) purgeCutoff(ctx context.Context, before time.Time) (int64, error) {
+	if before.IsZero() {
+		h, err := s.Head(ctx)
+		return h.Size, err
+	}
+	var id int64
+	err := s.r.QueryRowContext(ctx, "SELECT id FROM entries WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT 1", before.UnixMicro()).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, unavailable("purge cutoff", err)
+	}
+	return id, nil
+}
+
+// purgeChunk deletes up to purgeChunk of the oldest entries with ids up to
+// cutoff in one transaction and takes them off their tools' counts.
+func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, unavailable("begin purge", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE id <= ? ORDER BY id LIMIT ?) RETURNING tool", cutoff, purgeChunk)
+	if err != nil {
+		return 0, unavailable("purge", err)
+	}
+	perTool := make(map[int64]int64)
+	var n int64
+	for rows.Next() {
+		var tool int64
+		if err := rows.Scan(&tool); err != nil {
+			rows.Close()
+			return 0, unavailable("purge", err)
+		}
+		perTool[tool]++
+		n++
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return 0, unavailable("purge", err)
+	}
+	for tool, k := range perTool {
+		if _, err := tx.ExecContext(ctx, "UPDATE names SET n = n - ? WHERE id = ?", k, tool); err != nil {
+			return 0, unavailable("purge counts", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, unavailable("commit purge", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,115 @@
+// Package sqlite is the embedded tooltrail store, on modernc.org/sqlite
+// (pure Go, no cgo): one database file in WAL mode with synchronous=FULL,
+// one write connection and a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tooltrail/tooltrail"
+	"golang.org/x/mod/sumdb/tlog"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Config sets up a Store.
+type Config struct {
+	Path    string // the database file; created when missing
+	Readers int    // read connections; default max(4, GOMAXPROCS)
+}
+
+// Store is a tooltrail.Store in one SQLite database file.
+type Store struct {
+	w     *sql.DB    // the one write connection
+	r     *sql.DB    // readers
+	wmu   sync.Mutex // serialises Append and Purge
+	names *nameCache
+}
+
+var _ tooltrail.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at cfg.Path and brings its
+// schema up to date. Errors: a missing Path; a file that is not a tooltrail
+// database or whose schema is newer than this build; I/O errors.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlite: Config.Path is required")
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	path := url.PathEscape(cfg.Path)
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"+
+		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", cfg.Path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	r.SetMaxOpenConns(cfg.Readers)
+	r.SetMaxIdleConns(cfg.Readers)
+	r.SetConnMaxIdleTime(0)
+	s := &Store{w: w, r: r, names: newNameCache()}
+	if _, err := s.Head(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database. Calls after Close fail.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Head returns the committed head. Errors wrap tooltrail.ErrUnavailable.
+func (s *Store) Head(ctx context.Context) (tooltrail.Head, error) {
+	return readHead(ctx, s.r)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readHead(ctx context.Context, q queryer) (tooltrail.Head, error) {
+	var (
+		h    tooltrail.Head
+		root []byte
+		ts   int64
+	)
+	if err := q.QueryRowContext(ctx, "SELECT size, root, last_ts FROM head WHERE one = 1").Scan(&h.Size, &root, &ts); err != nil {
+		return h, unavailable("read head", err)
+	}
+	if len(root) != tlog.HashSize {
+		return h, fmt.Errorf("%w: head root has %d bytes", tooltrail.ErrCorrupt, len(root))
+	}
+	copy(h.Root[:], root)
+	if h.Size > 0 {
+		h.LastTime = time.UnixMicro(ts).UTC()
+	}
+	return h, nil
+}
+
+// unavailable wraps a database error so callers see tooltrail.ErrUnavailable.
+func unavailable(what string, err error) error {
+	return fmt.Errorf("sqlite: %s: %w: %w", what, tooltrail.ErrUnavailable, err)
+}

@@ -1,0 +1,102 @@
+package tooltrail
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Store keeps the entries and the Merkle tree of a log. It offers no update
+// and no delete of single entries: entries are appended in batches by
+// Append and removed only by Purge, oldest first.
+//
+// Implementations: sqlite.Store (embedded) and postgres.Store. Every store
+// passes the conformance suite in package storetest.
+type Store interface {
+	// Append runs seal in one transaction that holds the log's head against
+	// every other writer, and writes the batch seal returns in that same
+	// transaction. It returns nil only once the batch is durable. If seal
+	// returns an error, nothing is written and Append returns that error.
+	// Errors of the store itself wrap ErrUnavailable.
+	Append(ctx context.Context, seal SealFunc) error
+
+	// Query returns the leaf bytes of the entries that match q.Filter,
+	// newest first: at most q.Limit of them, skipping q.Offset, all with an
+	// id below q.BeforeID when it is not 0. Filter.Limit is already set.
+	Query(ctx context.Context, q Query) ([][]byte, error)
+
+	// Count returns how many entries match f; its Limit, Offset and Cursor
+	// are ignored.
+	Count(ctx context.Context, f Filter) (int64, error)
+
+	// Leaf returns the leaf bytes of the entry with the given id, or an
+	// error wrapping ErrNotFound when there is none (never recorded, or
+	// purged).
+	Leaf(ctx context.Context, id int64) ([]byte, error)
+
+	// Tools returns every tool name that has entries, with their counts,
+	// ordered by name.
+	Tools(ctx context.Context) ([]ToolCount, error)
+
+	// Purge deletes the payload of every entry recorded before the given
+	// time (every entry when before is zero) and returns how many it
+	// deleted. Leaf and tree hashes stay. It works in bounded batches, so
+	// that appends go on meanwhile.
+	Purge(ctx context.Context, before time.Time) (int64, error)
+
+	// Head returns the committed head of the log.
+	Head(ctx context.Context) (Head, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// SealFunc turns the calls waiting in the log into a batch, given the head
+// and hashes the store holds inside the append transaction.
+type SealFunc func(ctx context.Context, tx AppendTx) (*Batch, error)
+
+// AppendTx is the view of the store that a SealFunc reads, inside the
+// transaction of Append.
+type AppendTx interface {
+	// Head is the head of the log as of this transaction.
+	Head() Head
+	// ReadHashes returns the stored tree hashes at the given indexes (see
+	// tlog.StoredHashIndex).
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// LeavesByCallID returns the leaf bytes of the entries that hold the
+	// given call ids, keyed by call id. Purged entries are not found.
+	LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error)
+}
+
+// Head is the state of the log after its last batch.
+type Head struct {
+	Size     int64     // number of entries ever appended; the next id is Size+1
+	Root     tlog.Hash // Merkle tree root over the Size leaves
+	LastTime time.Time // timestamp of the newest entry
+}
+
+// Batch is what one Append writes.
+type Batch struct {
+	Entries []Entry      // ids Head.Size+1 .. in order, each with its Leaf
+	Hashes  []StoredHash // the tree hashes the entries add
+	Head    Head         // the head after the batch
+}
+
+// StoredHash is one stored tree hash at its tlog storage index.
+type StoredHash struct {
+	Index int64
+	Hash  tlog.Hash
+}
+
+// Query is what Log.Query asks of a store.
+type Query struct {
+	Filter
+	BeforeID int64 // 0, or only entries with a smaller id
+}
+
+// ToolCount is one tool name and how many entries the log holds for it.
+type ToolCount struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}

@@ -1,0 +1,118 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tooltrail/tooltrail"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+func testPurge(t *testing.T, open OpenFunc) {
+	day := 24 * time.Hour
+	clock := NewClock(start, 0)
+	log := newLog(t, open, clock)
+	var leaves []tlog.Hash // every leaf hash, from the receipts
+	for d := range 10 { // one entry a day, days 0..9
+		clock.Set(start.Add(time.Duration(d) * day))
+		leaves = append(leaves, record(t, log, tooltrail.Call{ToolName: "daily", UserID: "u"}).LeafHash)
+	}
+	clock.Set(start.Add(9*day + time.Hour))
+	before, err := log.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := 3
+	n, err := log.Purge(context.Background(), &days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Older than 3 days before day 9, 13:00: days 0..6 go, 7..9 stay.
+	if n != 7 {
+		t.Errorf("Purge(3 days) deleted %d, want 7", n)
+	}
+	got := ids(all(t, log, tooltrail.Filter{}))
+	if want := []int64{11, 10, 9, 8}; !slices.Equal(got, want) {
+		t.Errorf("after purge ids = %v, want %v (the purge entry and days 7..9)", got, want)
+	}
+	pe, err := log.Entry(context.Background(), 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pe.ToolName != tooltrail.PurgeTool || pe.ResultSummary != "deleted 7 entries" ||
+		string(pe.Arguments) != `{"before":"2026-03-07T13:00:00.000000Z","older_than_days":3}` {
+		t.Errorf("purge entry = %s %s %q", pe.ToolName, pe.Arguments, pe.ResultSummary)
+	}
+	if _, err := log.Entry(context.Background(), 1); !errors.Is(err, tooltrail.ErrNotFound) {
+		t.Errorf("Entry(1) after purge: %v, want ErrNotFound", err)
+	}
+	after, err := log.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Size != before.Size+1 {
+		t.Errorf("head size %d after purge, want %d: purge keeps the tree and adds its own entry", after.Size, before.Size+1)
+	}
+	leaves = append(leaves, tooltrail.LeafHash(pe.Leaf))
+	if root := rootOf(t, leaves); root != after.Root {
+		t.Errorf("root after purge %v, want %v computed from every leaf ever recorded", after.Root, root)
+	}
+	for _, f := range []tooltrail.Filter{{}, {ToolName: "daily"}, {UserID: "u"}} {
+		want := map[string]int64{"": 4, "daily": 3, "u": 3}[f.ToolName+f.UserID]
+		if n, err := log.Count(context.Background(), f); err != nil || n != want {
+			t.Errorf("Count(%+v) after purge = %d, %v; want %d", f, n, err, want)
+		}
+	}
+	tools, err := log.Tools(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]tooltrail.ToolCount{{Name: "daily", Count: 3}, {Name: tooltrail.PurgeTool, Count: 1}}, tools); diff != "" {
+		t.Errorf("Tools after purge (-want +got):\n%s", diff)
+	}
+	t.Run("ErrNegativeDays", func(t *testing.T) {
+		neg := -1
+		if _, err := log.Purge(context.Background(), &neg); !errors.Is(err, tooltrail.ErrInvalidArgument) {
+			t.Errorf("Purge(-1): %v, want ErrInvalidArgument", err)
+		}
+	})
+	t.Run("All", func(t *testing.T) {
+		n, err := log.Purge(context.Background(), nil)
+		if err != nil || n != 4 {
+			t.Fatalf("Purge(nil) = %d, %v; want 4", n, err)
+		}
+		got := all(t, log, tooltrail.Filter{})
+		if len(got) != 1 || got[0].ToolName != tooltrail.PurgeTool || string(got[0].Arguments) != `{"older_than_days":null}` {
+			t.Errorf("after purging all: %+v, want only the purge entry", got)
+		}
+		if n, err := log.Count(context.Background(), tooltrail.Filter{}); err != nil || n != 1 {
+			t.Errorf("Count after purging all = %d, %v; want 1", n, err)
+		}
+		h, _ := log.Head(context.Background())
+		leaves = append(leaves, tooltrail.LeafHash(must(log.Entry(context.Background(), h.Size)).Leaf))
+		if root := rootOf(t, leaves); root != h.Root {
+			t.Errorf("root after purging all %v, want %v", h.Root, root)
+		}
+		record(t, log, tooltrail.Call{ToolName: "after"})
+		if h2, _ := log.Head(context.Background()); h2.Size != h.Size+1 {
+			t.Errorf("ids after purge: head %d, want %d (ids never reused)", h2.Size, h.Size+1)
+		}
+	})
+	t.Run("BeforeTime", func(t *testing.T) {
+		clock.Set(start.Add(20 * day))
+		record(t, log, tooltrail.Call{ToolName: "later"})
+		// The purge-all entry and "after" are older than day 15.
+		n, err := log.PurgeBefore(context.Background(), start.Add(15*day))
+		if err != nil || n != 2 {
+			t.Errorf("PurgeBefore(day 15) = %d, %v; want 2", n, err)
+		}
+		got := all(t, log, tooltrail.Filter{})
+		if len(got) != 2 || got[1].ToolName != "later" || got[0].ToolName != tooltrail.PurgeTool {
+			t.Errorf("after PurgeBefore: %d entries (%v), want the entry of day 20 and the purge entry", len(got), ids(got))
+		}
+	})
+}
