@@ -86,7 +86,6 @@ func testRecordAndRead(t *testing.T, open OpenFunc) {
 	})
 }
 
-
 type failingMarshaler struct{}
 
 func (failingMarshaler) MarshalJSON() ([]byte, error) { return nil, errors.New("no") }

@@ -17,7 +17,7 @@ func testPurge(t *testing.T, open OpenFunc) {
 	clock := NewClock(start, 0)
 	log := newLog(t, open, clock)
 	var leaves []tlog.Hash // every leaf hash, from the receipts
-	for d := range 10 { // one entry a day, days 0..9
+	for d := range 10 {    // one entry a day, days 0..9
 		clock.Set(start.Add(time.Duration(d) * day))
 		leaves = append(leaves, record(t, log, tooltrail.Call{ToolName: "daily", UserID: "u"}).LeafHash)
 	}
