@@ -1,0 +1,39 @@
+package tooltrail
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+// FuzzCanonicalJSON checks that canonical JSON is a fixed point, means the
+// same as its input, and that every refusal is a FieldError.
+func FuzzCanonicalJSON(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":[true,null,"x"]}`, `12345678901234567890.5e-3`, `"\u00e9\ud83d\ude00"`, `[[[]]]`, `{"a":1,"a":2}`, `{"<":"&"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		canon, err := canonicalJSON("arguments", raw, 64)
+		if err != nil {
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != "arguments" || !errors.Is(err, ErrInvalidArgument) {
+				t.Fatalf("error %v is not a FieldError on arguments", err)
+			}
+			return
+		}
+		again, err := canonicalJSON("arguments", canon, 64)
+		if err != nil || !bytes.Equal(again, canon) {
+			t.Fatalf("canonical %q is not a fixed point: %q, %v", canon, again, err)
+		}
+		var a, b any
+		if json.Unmarshal(raw, &a) != nil || json.Unmarshal(canon, &b) != nil {
+			t.Fatalf("canonical form of valid JSON %q does not parse", raw)
+		}
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Fatalf("canonical %q means something else than %q", canon, raw)
+		}
+	})
+}
