@@ -168,8 +168,9 @@ func writeJSONString(out *bytes.Buffer, s string) {
 	out.Truncate(out.Len() - 1) // Encode appends a newline
 }
 
-// argumentsJSON turns a Go value into canonical JSON. json.RawMessage and
-// []byte holding JSON are taken as JSON; nil gives nil. Values that JSON
+// argumentsJSON turns a Go value into canonical JSON. A json.RawMessage is
+// taken as JSON (a []byte is not: like encoding/json, it becomes a base64
+// string); nil and JSON null give nil. Values that JSON
 // cannot encode (channels, functions, complex numbers, NaN, failing
 // marshalers) become strings, as oAI-Web's audit log does.
 func argumentsJSON(v any, maxBytes, maxDepth int) ([]byte, error) {
@@ -190,7 +191,9 @@ func argumentsJSON(v any, maxBytes, maxDepth int) ([]byte, error) {
 			}
 		}
 	}
-	if len(raw) > maxBytes {
+	// The limit is on the canonical form; white space in the input may
+	// take it up to four times as much before it is dropped.
+	if len(raw) > 4*maxBytes {
 		return nil, tooLarge("arguments", maxBytes)
 	}
 	canon, err := canonicalJSON("arguments", raw, maxDepth)

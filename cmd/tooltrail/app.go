@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit statuses of Main.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// streams is what a subcommand runs with besides its flags: the standard
+// streams and the environment.
+type streams struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// command is one subcommand: it defines its flags on a FlagSet of its own,
+// then runs once they are parsed.
+type command interface {
+	define(fs *flag.FlagSet)
+	run(ctx context.Context, s *streams) error
+}
+
+// spec describes a subcommand for dispatch and help.
+type spec struct {
+	name     string
+	synopsis string // flags summary after the name
+	summary  string // one line for the command list
+	noEnv    []string
+	new      func() command
+}
+
+// commands returns the subcommands, in the order help lists them.
+func commands() []spec {
+	return []spec{
+		{name: "serve", synopsis: "[--addr HOST:PORT] [--data DIR] [--store URL] [--retention AGE]",
+			summary: "run the tooltrail server", new: func() command { return new(serveCommand) }},
+		{name: "record", synopsis: "--tool NAME [--args JSON | --args-file FILE|-] [flags]",
+			summary: "record one tool call", new: func() command { return new(recordCommand) }},
+		{name: "query", synopsis: "[filters] [--limit N] [--offset N] [--cursor C] [--all] [--json]",
+			summary: "list entries, newest first", new: func() command { return new(queryCommand) }},
+		{name: "count", synopsis: "[filters]",
+			summary: "count entries", new: func() command { return new(countCommand) }},
+		{name: "purge", synopsis: "--older-than-days N | --all",
+			summary: "delete old entries (their hashes stay)",
+			// Only the command line may delete entries, never a variable
+			// left in the environment.
+			noEnv: []string{"older-than-days", "all"},
+			new:   func() command { return new(purgeCommand) }},
+	}
+}
+
+func lookup(name string) (spec, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return spec{}, false
+}
+
+// Main runs the tooltrail command line with args (without the program
+// name) and returns the exit status: 0 on success, 1 on failure, 2 on a
+// usage error. It reads the environment through getenv only, so that tests
+// can run it in-process; ctx ends a running server.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	s := &streams{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		printUsage(stderr)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return help(s, rest)
+	}
+	sp, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "tooltrail: unknown command %q\n\n", name)
+		printUsage(stderr)
+		return exitUsage
+	}
+	cmd := sp.new()
+	fs := newFlagSet(sp, cmd, stderr)
+	err := parseFlags(fs, rest, getenv, sp.noEnv...)
+	if err == nil && fs.NArg() > 0 {
+		err = usagef("unexpected argument %q; %s takes flags only", fs.Arg(0), sp.name)
+	}
+	if err == nil {
+		err = cmd.run(ctx, s)
+	}
+	return report(stderr, sp.name, err)
+}
+
+// help prints the usage of tooltrail or of one command to stdout.
+func help(s *streams, args []string) int {
+	if len(args) == 0 {
+		printUsage(s.stdout)
+		return exitOK
+	}
+	sp, ok := lookup(args[0])
+	if !ok {
+		fmt.Fprintf(s.stderr, "tooltrail help: unknown command %q\n\n", args[0])
+		printUsage(s.stderr)
+		return exitUsage
+	}
+	newFlagSet(sp, sp.new(), s.stdout).Usage()
+	return exitOK
+}
+
+// printUsage prints the list of commands.
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("tooltrail is an append-only, tamper-evident audit log for the tool calls of AI agents.\n\n")
+	b.WriteString("Usage:\n  tooltrail <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(&b, "  %-7s %s\n", "help", "show this, or a command's flags: tooltrail help <command>")
+	b.WriteString("\nEvery flag can also be set through TOOLTRAIL_<FLAG> (upper case, '-' as '_');\n")
+	b.WriteString("--server reads TOOLTRAIL_URL. The command line wins.\n")
+	io.WriteString(w, b.String())
+}

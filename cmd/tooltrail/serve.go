@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/httpapi"
+)
+
+// Timeouts and limits of the HTTP server.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	// shutdownTimeout bounds how long a stopping server waits for the
+	// requests in flight (callers waiting in Record) to finish.
+	shutdownTimeout = 30 * time.Second
+)
+
+// serveCommand runs the server: tooltrail serve.
+type serveCommand struct {
+	addr      string
+	data      string
+	store     string
+	retention retentionFlag
+	homeErr   error // why there is no default --data, if there is none
+}
+
+func (c *serveCommand) define(fs *flag.FlagSet) {
+	var defData string
+	defData, c.homeErr = defaultDataDir()
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "`HOST:PORT` to listen on; a loopback address until authentication exists (port 0 picks one)")
+	fs.StringVar(&c.data, "data", defData, "data `DIR`, created with mode 0700")
+	fs.StringVar(&c.store, "store", "", "store `URL`: sqlite:PATH (default sqlite:DIR/tooltrail.db); postgres:// is not built yet")
+	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
+}
+
+// defaultDataDir returns $HOME/.local/share/tooltrail.
+func defaultDataDir() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "tooltrail"), nil
+}
+
+func (c *serveCommand) run(ctx context.Context, s *streams) error {
+	if err := checkLoopback(c.addr); err != nil {
+		return err
+	}
+	if c.data == "" {
+		if c.homeErr != nil {
+			return usagef("--data is required: there is no home directory for the default (%w)", c.homeErr)
+		}
+		return usagef("--data must not be empty")
+	}
+	data, err := filepath.Abs(c.data)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", c.data, err)
+	}
+	storeURL := c.store
+	if storeURL == "" {
+		storeURL = defaultStore(data)
+	}
+	open, err := parseStore(storeURL)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(s.stderr, nil))
+
+	store, err := open(ctx)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
+	}
+	metrics := httpapi.NewMetrics()
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{Observer: metrics, Logger: logger})
+	if err != nil {
+		return errors.Join(err, closeStore(store))
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("listen: %w", err), log.Close(), closeStore(store))
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprintf(s.stdout, "tooltrail serving on http://%s\ndata directory: %s\nstore: %s\n", ln.Addr(), data, redactURL(storeURL))
+	logger.Info("serving", "addr", ln.Addr().String(), "data", data, "store", redactURL(storeURL), "retention", c.retention.String())
+
+	retCtx, stopRetention := context.WithCancel(ctx)
+	var retention sync.WaitGroup
+	if c.retention.d > 0 {
+		retention.Go(func() { runRetention(retCtx, log, c.retention.d, logger) })
+	}
+
+	var errs []error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down: finishing the requests in flight", "timeout", shutdownTimeout.String())
+	case err := <-served:
+		errs = append(errs, fmt.Errorf("serve: %w", err))
+	}
+	errs = append(errs, shutdown(ctx, srv))
+	stopRetention()
+	retention.Wait()
+	errs = append(errs, log.Close(), closeStore(store))
+	if err := errors.Join(errs...); err != nil {
+		logger.Error("stopped with errors", "err", err)
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// shutdown stops srv from taking requests and waits, up to
+// shutdownTimeout, for those in flight; then it closes what is left.
+func shutdown(ctx context.Context, srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return errors.Join(fmt.Errorf("shutdown: %w", err), srv.Close())
+	}
+	return nil
+}
+
+func closeStore(s tooltrail.Store) error {
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tooltrail/tooltrail"
+)
+
+// DefaultMaxBodyBytes is the default bound of a request body: 1 MiB of
+// arguments, 64 KiB of result summary, and slack for the other fields and
+// JSON escaping.
+const DefaultMaxBodyBytes = 2 << 20
+
+// Timeouts of the writes, which run detached from the client's
+// cancellation so that a client that goes away cannot leave a write half
+// done.
+const (
+	recordTimeout = 15 * time.Second
+	purgeTimeout  = 10 * time.Minute
+)
+
+// unmatchedRoute is the route label of requests that match no endpoint.
+const unmatchedRoute = "unmatched"
+
+// Config sets up a Server. The zero value is ready to use.
+type Config struct {
+	// Logger receives one record per request (method, route, status,
+	// duration, bytes; never bodies or query values) and the real errors
+	// behind 5xx answers; default slog.Default().
+	Logger *slog.Logger
+	// Metrics counts requests; pass the same Metrics as the Log's
+	// tooltrail.Config.Observer to see its commits too; nil: NewMetrics().
+	Metrics *Metrics
+	// MaxBodyBytes bounds a request body; default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// Server serves HTTP API v1 over a Log. It implements http.Handler and is
+// safe for concurrent use.
+type Server struct {
+	log      *tooltrail.Log
+	logger   *slog.Logger
+	metrics  *Metrics
+	maxBody  int64
+	mux      *http.ServeMux
+	patterns map[string]bool // the patterns of mux, for route labels
+}
+
+// New returns a Server over log, with the endpoints of HTTP API v1:
+//
+//	POST /v1/entries          record one call
+//	GET  /v1/entries          query (filters as tooltrail.ParseFilter)
+//	GET  /v1/entries/count    count
+//	GET  /v1/entries/{id}     one entry, with its leaf
+//	GET  /v1/tools            tool names with counts
+//	POST /v1/purge            purge old entries
+//	GET  /healthz             liveness and tree size
+//	GET  /metrics             Prometheus metrics of cfg.Metrics
+//
+// and JSON 404 and 405 answers for other paths and methods. It points the
+// tooltrail_queue_depth gauge of cfg.Metrics at log. New does not fail.
+func New(log *tooltrail.Log, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	s := &Server{
+		log:      log,
+		logger:   cfg.Logger,
+		metrics:  cfg.Metrics,
+		maxBody:  cfg.MaxBodyBytes,
+		mux:      http.NewServeMux(),
+		patterns: make(map[string]bool),
+	}
+	s.metrics.attach(log)
+	s.handle("POST /v1/entries", http.HandlerFunc(s.postEntry))
+	s.handle("GET /v1/entries", http.HandlerFunc(s.getEntries))
+	s.handle("GET /v1/entries/count", http.HandlerFunc(s.getCount))
+	s.handle("GET /v1/entries/{id}", http.HandlerFunc(s.getEntry))
+	s.handle("GET /v1/tools", http.HandlerFunc(s.getTools))
+	s.handle("POST /v1/purge", http.HandlerFunc(s.postPurge))
+	s.handle("GET /healthz", http.HandlerFunc(s.getHealth))
+	s.handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError),
+		Registry: s.metrics.registry,
+	}))
+	return s
+}
+
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.patterns[pattern] = true
+}
+
+// ServeHTTP answers one request of HTTP API v1, logs it and counts it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	_, pattern := s.mux.Handler(r)
+	route := unmatchedRoute
+	if s.patterns[pattern] {
+		route = pattern
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.logger.ErrorContext(r.Context(), "handler panicked", "method", r.Method, "route", route,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !rec.wroteHeader {
+				s.fail(rec, r, errors.New("handler panicked"))
+			}
+		}
+		took := time.Since(start)
+		s.metrics.observeRequest(route, rec.statusCode(), took)
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.statusCode()),
+			slog.Duration("duration", took), slog.Int64("bytes", rec.bytes))
+	}()
+	if route == unmatchedRoute {
+		s.unmatched(rec, r)
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// unmatched answers a request that matches no endpoint: 405 with Allow
+// when its path has endpoints for other methods, else 404.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r) // the mux's own 404, 405 or redirect answer
+	if probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		s.fail(w, r, &apiError{
+			status:  http.StatusMethodNotAllowed,
+			code:    codeInvalidArgument,
+			message: fmt.Sprintf("method %s is not allowed here; use %s", r.Method, strings.ReplaceAll(allow, ",", " or")),
+		})
+		return
+	}
+	s.fail(w, r, &apiError{
+		status:  http.StatusNotFound,
+		code:    codeNotFound,
+		message: fmt.Sprintf("no endpoint at %s %q; see HTTP API v1", r.Method, r.URL.Path),
+	})
+}
+
+// routeOf returns the route label of r: its pattern when it matched one.
+func (s *Server) routeOf(r *http.Request) string {
+	if s.patterns[r.Pattern] {
+		return r.Pattern
+	}
+	return unmatchedRoute
+}
+
+// writeJSON answers with status and v as JSON. It does not escape HTML
+// characters, so that the canonical JSON of arguments reaches the client
+// byte for byte; Content-Type and nosniff keep browsers from reading the
+// answer as HTML.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		s.logger.ErrorContext(r.Context(), "encode answer", "route", s.routeOf(r), "err", err)
+		status = http.StatusInternalServerError
+		b.Reset()
+		_ = json.NewEncoder(&b).Encode(errorBody{Error: errorDetail{Code: codeInternal, Message: "internal error; the server logged the details"}})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes()) // an error here means the client went away
+}
+
+// recorder remembers the status and size of an answer.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	bytes       int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader && code >= 200 {
+		r.status, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *recorder) statusCode() int {
+	if !r.wroteHeader {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// probeWriter takes the answer of the mux's built-in handlers, to learn
+// their status and Allow header, and drops the body.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+func (p *probeWriter) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
