@@ -46,7 +46,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := insertHashes(ctx, tx, batch.Hashes); err != nil {
 		return err
 	}
-	if err := countTools(ctx, tx, names, batch.Entries); err != nil {
+	if err := addCounts(ctx, tx, names, batch.Entries); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1",
@@ -138,19 +138,35 @@ func insertHashes(ctx context.Context, tx *sql.Tx, hashes []tooltrail.StoredHash
 		})
 }
 
-// countTools adds the batch's entries to the live counts of their tools.
-func countTools(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []tooltrail.Entry) error {
-	counts := make(map[string]int64)
+// countKey is one row of the counts table.
+type countKey struct {
+	tool, user int64
+	confirmed  bool
+}
+
+// addCounts adds the batch's entries to the counts table.
+func addCounts(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []tooltrail.Entry) error {
+	counts := make(map[countKey]int64)
 	for i := range entries {
-		counts[entries[i].ToolName]++
-	}
-	for name, n := range counts {
-		id, err := names.id(ctx, kindTool, name)
+		e := &entries[i]
+		tool, err := names.id(ctx, kindTool, e.ToolName)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE names SET n = n + ? WHERE id = ?", n, id); err != nil {
-			return unavailable("count tools", err)
+		user, err := names.id(ctx, kindUser, e.UserID)
+		if err != nil {
+			return err
+		}
+		k := countKey{tool: tool.(int64), confirmed: e.Confirmed}
+		if user != nil {
+			k.user = user.(int64)
+		}
+		counts[k]++
+	}
+	for k, n := range counts {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO counts (tool, user, confirmed, n) VALUES (?, ?, ?, ?) "+
+			"ON CONFLICT (tool, user, confirmed) DO UPDATE SET n = n + excluded.n", k.tool, k.user, k.confirmed, n); err != nil {
+			return unavailable("count entries", err)
 		}
 	}
 	return nil

@@ -48,7 +48,7 @@ func (s *Store) purgeCutoff(ctx context.Context, before time.Time) (int64, error
 }
 
 // purgeChunk deletes up to purgeChunk of the oldest entries with ids up to
-// cutoff in one transaction and takes them off their tools' counts.
+// cutoff in one transaction and takes them off the counts.
 func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -57,19 +57,19 @@ func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
 		return 0, unavailable("begin purge", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE id <= ? ORDER BY id LIMIT ?) RETURNING tool", cutoff, purgeChunk)
+	rows, err := tx.QueryContext(ctx, "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE id <= ? ORDER BY id LIMIT ?) RETURNING tool, coalesce(user, 0), confirmed", cutoff, purgeChunk)
 	if err != nil {
 		return 0, unavailable("purge", err)
 	}
-	perTool := make(map[int64]int64)
+	counts := make(map[countKey]int64)
 	var n int64
 	for rows.Next() {
-		var tool int64
-		if err := rows.Scan(&tool); err != nil {
+		var k countKey
+		if err := rows.Scan(&k.tool, &k.user, &k.confirmed); err != nil {
 			rows.Close()
 			return 0, unavailable("purge", err)
 		}
-		perTool[tool]++
+		counts[k]++
 		n++
 	}
 	err = rows.Err()
@@ -77,8 +77,9 @@ func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
 	if err != nil {
 		return 0, unavailable("purge", err)
 	}
-	for tool, k := range perTool {
-		if _, err := tx.ExecContext(ctx, "UPDATE names SET n = n - ? WHERE id = ?", k, tool); err != nil {
+	for k, c := range counts {
+		if _, err := tx.ExecContext(ctx, "UPDATE counts SET n = n - ? WHERE tool = ? AND user = ? AND confirmed = ?",
+			c, k.tool, k.user, k.confirmed); err != nil {
 			return 0, unavailable("purge counts", err)
 		}
 	}

@@ -19,9 +19,11 @@ type plan struct {
 	args  []any
 	tools []int64 // matching tool ids; nil when tool_name does not filter
 	empty bool    // nothing can match
-	// simple is true when no condition but the tool filter applies, so
-	// counts can come from the tool counters.
-	simple bool
+	// counted holds the conditions on the counts table when only the tool,
+	// user and confirmed filters apply, so a count is a sum of counters;
+	// nil otherwise.
+	counted     []string
+	countedArgs []any
 }
 
 // makePlan resolves what a filter needs from the dictionary and the time
@@ -38,6 +40,7 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		}
 		p.tools = ids
 	}
+	countable := f.Start.IsZero() && f.End.IsZero() && f.SessionID == "" && f.TaskID == "" && beforeID == 0
 	if !f.Start.IsZero() {
 		var lo int64
 		err := tx.QueryRowContext(ctx, "SELECT id FROM entries WHERE ts >= ? ORDER BY ts, id LIMIT 1", f.Start.UnixMicro()).Scan(&lo)
@@ -76,7 +79,13 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 	if beforeID > 0 {
 		p.where, p.args = append(p.where, "id < ?"), append(p.args, beforeID)
 	}
-	p.simple = len(p.where) == 0
+	if countable {
+		p.counted, p.countedArgs = append([]string{"1"}, p.where...), p.args
+		if p.tools != nil {
+			p.counted = append(p.counted, "tool IN ("+placeholders(len(p.tools))+")")
+			p.countedArgs = append(append([]any{}, p.args...), int64Args(p.tools)...)
+		}
+	}
 	return p, nil
 }
 
@@ -203,10 +212,8 @@ func (s *Store) Count(ctx context.Context, f tooltrail.Filter) (int64, error) {
 		var query string
 		var args []any
 		switch {
-		case p.simple && p.tools == nil:
-			query, args = "SELECT coalesce(sum(n), 0) FROM names WHERE kind = ?", []any{kindTool}
-		case p.simple:
-			query, args = "SELECT coalesce(sum(n), 0) FROM names WHERE id IN ("+placeholders(len(p.tools))+")", int64Args(p.tools)
+		case p.counted != nil:
+			query, args = "SELECT coalesce(sum(n), 0) FROM counts WHERE "+strings.Join(p.counted, " AND "), p.countedArgs
 		case p.tools == nil:
 			query, args = "SELECT count(*) FROM entries"+p.conditions(), p.args
 		default:
@@ -238,7 +245,8 @@ func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 // Tools returns the tools with live entries and their counts, by name.
 // Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Tools(ctx context.Context) ([]tooltrail.ToolCount, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT value, n FROM names WHERE kind = ? AND n > 0 ORDER BY value", kindTool)
+	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(counts.n) FROM counts JOIN names ON names.id = counts.tool "+
+		"GROUP BY counts.tool HAVING sum(counts.n) > 0 ORDER BY names.value")
 	if err != nil {
 		return nil, unavailable("tools", err)
 	}

@@ -9,14 +9,23 @@ INSERT INTO head (one, size, root, last_ts) VALUES (1, 0, zeroblob(32), 0);
 
 -- Dictionary of the text values entries are filtered by, so that the
 -- indexes of entries hold small integers. kind: 1 tool, 2 session, 3 task,
--- 4 user. n counts the live entries of a tool (kind 1 only).
+-- 4 user.
 CREATE TABLE names (
 	id    INTEGER PRIMARY KEY,
 	kind  INTEGER NOT NULL,
 	value TEXT    NOT NULL,
-	n     INTEGER NOT NULL DEFAULT 0,
 	UNIQUE (kind, value)
 );
+
+-- Live entries by tool, user (0 for none) and confirmed, kept by appends
+-- and purges, so that counts by those filters are sums of a few rows.
+CREATE TABLE counts (
+	tool      INTEGER NOT NULL,
+	user      INTEGER NOT NULL,
+	confirmed INTEGER NOT NULL,
+	n         INTEGER NOT NULL,
+	PRIMARY KEY (tool, user, confirmed)
+) WITHOUT ROWID;
 
 -- One row per live entry. ts is microseconds since the Unix epoch, UTC, and
 -- never decreases with id. leaf holds the canonical leaf bytes, which carry
