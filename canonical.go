@@ -20,6 +20,9 @@ func canonicalJSON(field string, raw []byte, maxDepth int) ([]byte, error) {
 	if !utf8.Valid(raw) {
 		return nil, invalid(field, "must be valid UTF-8")
 	}
+	if err := CheckJSONText(field, raw); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	c := canonicalizer{dec: dec, field: field, maxDepth: maxDepth}
@@ -76,6 +79,9 @@ func (c *canonicalizer) write(out *bytes.Buffer, t json.Token, depth int) error 
 	case string:
 		return c.writeString(out, v)
 	case json.Number:
+		if err := checkNumber(c.field, string(v)); err != nil {
+			return err
+		}
 		out.WriteString(string(v))
 	case bool:
 		if v {

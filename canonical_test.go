@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzCanonicalJSON checks that canonical JSON is a fixed point, means the
@@ -34,6 +35,28 @@ func FuzzCanonicalJSON(f *testing.F) {
 		jb, _ := json.Marshal(b)
 		if !bytes.Equal(ja, jb) {
 			t.Fatalf("canonical %q means something else than %q", canon, raw)
+		}
+	})
+}
+
+// FuzzCheckJSONText checks that text CheckJSONText accepts decodes without
+// encoding/json putting in a U+FFFD that the text did not hold.
+func FuzzCheckJSONText(f *testing.F) {
+	for _, s := range []string{`"\ud83d\ude00"`, `"\ud800"`, `["\\ud800"]`, `{"\udc00":1}`, `"\ud800\u0041"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if CheckJSONText("f", raw) != nil || !json.Valid(raw) {
+			return
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return
+		}
+		out, _ := json.Marshal(v)
+		if bytes.Contains(out, []byte("\ufffd")) && !bytes.Contains(raw, []byte("\ufffd")) &&
+			!bytes.Contains(bytes.ToLower(raw), []byte(`\ufffd`)) && utf8.Valid(raw) {
+			t.Fatalf("accepted %q, which decodes with a replacement character: %s", raw, out)
 		}
 	})
 }

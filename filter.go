@@ -143,6 +143,21 @@ func (f Filter) check() error {
 	return nil
 }
 
+// normalized returns f with its times on the log's microsecond grid:
+// Start rounded up and End rounded down, so that both stay inclusive of
+// exactly the entries between them.
+func (f Filter) normalized() Filter {
+	if !f.Start.IsZero() {
+		if t := f.Start.Truncate(time.Microsecond); t.Before(f.Start) {
+			f.Start = t.Add(time.Microsecond)
+		}
+	}
+	if !f.End.IsZero() {
+		f.End = f.End.Truncate(time.Microsecond)
+	}
+	return f
+}
+
 // maxOffset bounds OFFSET paging; deeper pages use the cursor, which costs
 // the same at any depth.
 const maxOffset = 10_000_000

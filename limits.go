@@ -12,8 +12,12 @@ type Limits struct {
 	ID            int // bytes of session_id, task_id, user_id and call_id; default 256
 	Arguments     int // bytes of the arguments as JSON; default 1 MiB
 	ResultSummary int // bytes of result_summary; default 64 KiB
-	Depth         int // nesting of arguments; default 64
+	Depth         int // nesting of arguments; default 64, at most MaxDepth
 }
+
+// MaxDepth is the deepest nesting of arguments any Limits allow: leaves
+// must stay readable by encoding/json, which stops at 10,000 levels.
+const MaxDepth = 1000
 
 // DefaultLimits returns the limits a Log uses unless told otherwise.
 func DefaultLimits() Limits {
@@ -35,7 +39,7 @@ func (l Limits) withDefaults() Limits {
 		d.ResultSummary = l.ResultSummary
 	}
 	if l.Depth > 0 {
-		d.Depth = l.Depth
+		d.Depth = min(l.Depth, MaxDepth)
 	}
 	return d
 }

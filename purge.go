@@ -10,7 +10,8 @@ import (
 // PurgeTool is the tool name of the entry that records a purge.
 const PurgeTool = "tooltrail.purge"
 
-// maxPurgeDays bounds older_than_days so that the cutoff stays a real time.
+// maxPurgeDays bounds older_than_days (about 2,700 years), so that the
+// cutoff stays a real time.
 const maxPurgeDays = 1_000_000
 
 // Purge deletes the entries older than olderThanDays days, or every entry
@@ -30,7 +31,8 @@ func (l *Log) Purge(ctx context.Context, olderThanDays *int) (int64, error) {
 		if d < 0 || d > maxPurgeDays {
 			return 0, invalid("older_than_days", "must be from 0 to %d, or null for all, got %d", maxPurgeDays, d)
 		}
-		before = l.cfg.Now().UTC().Add(-time.Duration(d) * 24 * time.Hour).Truncate(time.Microsecond)
+		// AddDate, not a Duration: days*24h overflows past 106,751 days.
+		before = l.cfg.Now().UTC().AddDate(0, 0, -d).Truncate(time.Microsecond)
 		args["older_than_days"] = d
 		args["before"] = before.Format(TimeLayout)
 	}

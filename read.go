@@ -17,6 +17,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	if err := f.check(); err != nil {
 		return Page{}, err
 	}
+	f = f.normalized()
 	if f.Limit == 0 {
 		f.Limit = DefaultLimit
 	}
@@ -49,7 +50,7 @@ func (l *Log) Count(ctx context.Context, f Filter) (int64, error) {
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	n, err := l.store.Count(ctx, f)
+	n, err := l.store.Count(ctx, f.normalized())
 	if err != nil {
 		return 0, fmt.Errorf("count: %w", err)
 	}

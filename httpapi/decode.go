@@ -50,6 +50,9 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) (ma
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: request body must be valid UTF-8", tooltrail.ErrInvalidArgument)
 	}
+	if err := tooltrail.CheckJSONText("request body", body); err != nil {
+		return nil, err
+	}
 	if trimmed[0] != '{' {
 		return nil, fmt.Errorf("%w: request body must be a JSON object", tooltrail.ErrInvalidArgument)
 	}
@@ -108,7 +111,7 @@ func objectKeys(body []byte, fields []string) (map[string]bool, error) {
 		present[key] = true
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return nil, syntaxError(err)
+			return nil, &tooltrail.FieldError{Field: key, Reason: "is not valid JSON (or nested too deep): " + err.Error(), Err: tooltrail.ErrInvalidArgument}
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the '}'

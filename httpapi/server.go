@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -113,7 +114,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	_, pattern := s.mux.Handler(r)
 	route := unmatchedRoute
-	if s.patterns[pattern] {
+	// The mux would redirect an unclean path (/v1//entries) with an HTML
+	// body; the API answers it as a path it does not know.
+	if s.patterns[pattern] && path.Clean(r.URL.Path) == r.URL.Path {
 		route = pattern
 	}
 	defer func() {

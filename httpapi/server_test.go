@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -136,4 +137,49 @@ func TestRequestLog(t *testing.T) {
 	if strings.Contains(logs, "secret") {
 		t.Errorf("request log shows user data:\n%s", logs)
 	}
+}
+
+// TestHostileBodies checks bodies that encoding/json would accept but
+// change, or reject with a message that names no field.
+func TestHostileBodies(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, body, path string
+		status           int
+		wantInMessage    string
+	}{
+		{"ErrLoneSurrogateInCallID", `{"tool_name":"t","call_id":"k\ud800"}`, "/v1/entries", 400, "surrogate"},
+		{"ErrLoneSurrogateInArguments", `{"tool_name":"t","arguments":{"a":"\udfff"}}`, "/v1/entries", 400, "surrogate"},
+		{"ErrTenThousandLevels", `{"tool_name":"t","arguments":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`, "/v1/entries", 400, "arguments:"},
+		{"ErrLongNumber", `{"tool_name":"t","arguments":[` + strings.Repeat("1", 200) + `]}`, "/v1/entries", 400, "arguments:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Post(e.srv.URL+tt.path, "application/json", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status || !strings.Contains(body.Error.Message, tt.wantInMessage) {
+				t.Errorf("status %d, message %q; want %d with %q", resp.StatusCode, body.Error.Message, tt.status, tt.wantInMessage)
+			}
+		})
+	}
+	t.Run("UncleanPathIsJSON404", func(t *testing.T) {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get(e.srv.URL + "/v1//entries")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("GET /v1//entries: %d %s, want a JSON 404", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	})
 }

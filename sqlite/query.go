@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -19,9 +20,9 @@ type plan struct {
 	args  []any
 	tools []int64 // matching tool ids; nil when tool_name does not filter
 	empty bool    // nothing can match
-	// counted holds the conditions on the counts table when only the tool,
-	// user and confirmed filters apply, so a count is a sum of counters;
-	// nil otherwise.
+	// counted holds the conditions on the counts table (and countedArgs
+	// their arguments) when only the tool, user and confirmed filters
+	// apply, so a count is a sum of counters; nil otherwise.
 	counted     []string
 	countedArgs []any
 }
@@ -40,7 +41,6 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		}
 		p.tools = ids
 	}
-	countable := f.Start.IsZero() && f.End.IsZero() && f.SessionID == "" && f.TaskID == "" && beforeID == 0
 	if !f.Start.IsZero() {
 		var lo int64
 		err := tx.QueryRowContext(ctx, "SELECT id FROM entries WHERE ts >= ? ORDER BY ts, id LIMIT 1", f.Start.UnixMicro()).Scan(&lo)
@@ -79,11 +79,18 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 	if beforeID > 0 {
 		p.where, p.args = append(p.where, "id < ?"), append(p.args, beforeID)
 	}
-	if countable {
-		p.counted, p.countedArgs = append([]string{"1"}, p.where...), p.args
+	if f.Start.IsZero() && f.End.IsZero() && f.SessionID == "" && f.TaskID == "" && beforeID == 0 {
+		p.counted = []string{"1"}
 		if p.tools != nil {
-			p.counted = append(p.counted, "tool IN ("+placeholders(len(p.tools))+")")
-			p.countedArgs = append(append([]any{}, p.args...), int64Args(p.tools)...)
+			cond, args := p.toolCond()
+			p.counted, p.countedArgs = append(p.counted, cond), append(p.countedArgs, args...)
+		}
+		if f.UserID != "" {
+			p.counted = append(p.counted, "user = (SELECT id FROM names WHERE kind = ? AND value = ?)")
+			p.countedArgs = append(p.countedArgs, kindUser, f.UserID)
+		}
+		if f.ConfirmedOnly {
+			p.counted = append(p.counted, "confirmed = 1")
 		}
 	}
 	return p, nil
@@ -117,6 +124,16 @@ func matchTools(ctx context.Context, tx *sql.Tx, sub string) ([]int64, error) {
 	return ids, nil
 }
 
+// toolCond returns the condition that an entry's tool is one of p.tools:
+// one parameter however many tools match (SQLite allows 32,766).
+func (p plan) toolCond() (string, []any) {
+	if len(p.tools) == 1 {
+		return "tool = ?", []any{p.tools[0]}
+	}
+	ids, _ := json.Marshal(p.tools) // a slice of int64 always encodes
+	return "tool IN (SELECT value FROM json_each(?))", []any{string(ids)}
+}
+
 // conditions returns the WHERE clause of p with extra conditions first.
 func (p plan) conditions(extra ...string) string {
 	all := append(extra, p.where...)
@@ -124,14 +141,6 @@ func (p plan) conditions(extra ...string) string {
 		return ""
 	}
 	return " WHERE " + strings.Join(all, " AND ")
-}
-
-func int64Args(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }
 
 // readTx runs fn in a read transaction, so that every statement of one
@@ -182,11 +191,9 @@ func (p plan) selectIDs(limit, offset int) (string, []any) {
 	if len(p.tools) < 2 || len(p.tools) > maxToolArms {
 		var extra []string
 		var args []any
-		switch {
-		case len(p.tools) == 1:
-			extra, args = []string{"tool = ?"}, []any{p.tools[0]}
-		case len(p.tools) > 1:
-			extra, args = []string{"tool IN (" + placeholders(len(p.tools)) + ")"}, int64Args(p.tools)
+		if p.tools != nil {
+			cond, toolArgs := p.toolCond()
+			extra, args = []string{cond}, toolArgs
 		}
 		args = append(append(args, p.args...), limit, offset)
 		return "SELECT id FROM entries" + p.conditions(extra...) + " ORDER BY id DESC LIMIT ? OFFSET ?", args
@@ -217,8 +224,8 @@ func (s *Store) Count(ctx context.Context, f tooltrail.Filter) (int64, error) {
 		case p.tools == nil:
 			query, args = "SELECT count(*) FROM entries"+p.conditions(), p.args
 		default:
-			query = "SELECT count(*) FROM entries" + p.conditions("tool IN ("+placeholders(len(p.tools))+")")
-			args = append(int64Args(p.tools), p.args...)
+			cond, toolArgs := p.toolCond()
+			query, args = "SELECT count(*) FROM entries"+p.conditions(cond), append(toolArgs, p.args...)
 		}
 		if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 			return unavailable("count", err)

@@ -211,3 +211,33 @@ func testTools(t *testing.T, open OpenFunc) {
 		t.Errorf("Tools() (-want +got):\n%s", diff)
 	}
 }
+
+// testHostileText checks what encoding/json would silently change or what
+// other readers cannot read: refused with the field named.
+func testHostileText(t *testing.T, open OpenFunc) {
+	log := newLog(t, open, nil)
+	tests := []struct {
+		name string
+		args string
+	}{
+		{"ErrLoneHighSurrogate", `{"k":"a\ud800"}`},
+		{"ErrLoneLowSurrogate", `{"k":"\udc00b"}`},
+		{"ErrSurrogateInKey", `{"\ud800":1}`},
+		{"ErrReversedPair", `["\udc00\ud800"]`},
+		{"ErrNumberTooLong", `[` + strings.Repeat("9", 101) + `]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := log.Record(context.Background(), tooltrail.Call{ToolName: "t", Arguments: json.RawMessage(tt.args)})
+			var fe *tooltrail.FieldError
+			if !errors.As(err, &fe) || fe.Field != "arguments" {
+				t.Errorf("Record(%s) error = %v, want a FieldError on arguments", tt.args, err)
+			}
+		})
+	}
+	for _, ok := range []string{`["\ud83d\ude00"]`, `["\\ud800"]`, `[` + strings.Repeat("9", 100) + `]`} {
+		if _, err := log.Record(context.Background(), tooltrail.Call{ToolName: "t", Arguments: json.RawMessage(ok)}); err != nil {
+			t.Errorf("Record(%s): %v, want success", ok, err)
+		}
+	}
+}

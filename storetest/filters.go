@@ -161,6 +161,7 @@ func testTimeFilters(t *testing.T, open OpenFunc) {
 		{"OffsetConverted", "2026-05-01T12:03:00+02:00", "", []int64{5, 4}},
 		{"MicrosecondAfterExcludes", "2026-05-01T10:01:00.000001Z", "2026-05-01T10:02:59.999999Z", []int64{3}},
 		{"DateOnlyIsMidnight", "2026-05-01", "2026-05-02", []int64{5, 4, 3, 2, 1}},
+		{"NanosecondAfterExcludes", "2026-05-01T10:01:00.000000001Z", "2026-05-01T10:03:00.000000999Z", []int64{4, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +207,42 @@ func testToolSubstring(t *testing.T, open OpenFunc) {
 				t.Errorf("tool_name %q: ids = %v, want %v", tt.sub, got, tt.want)
 			}
 		})
+	}
+}
+
+// testManyMatchingTools filters by a substring that hundreds of tool names
+// hold, more than a store may read one range each for.
+func testManyMatchingTools(t *testing.T, open OpenFunc) {
+	log := newLog(t, open, nil)
+	const tools = 300
+	var wg sync.WaitGroup
+	for w := range 10 {
+		wg.Go(func() {
+			for i := w; i < tools; i += 10 {
+				if _, err := log.Record(context.Background(), tooltrail.Call{ToolName: fmt.Sprintf("many_%03d", i), Confirmed: i%2 == 0}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	record(t, log, tooltrail.Call{ToolName: "other"})
+	for _, tt := range []struct {
+		f    tooltrail.Filter
+		want int
+	}{
+		{tooltrail.Filter{ToolName: "MANY_"}, tools},
+		{tooltrail.Filter{ToolName: "many_", ConfirmedOnly: true}, tools / 2},
+		{tooltrail.Filter{ToolName: "y_1"}, 100},
+	} {
+		n, err := log.Count(context.Background(), tt.f)
+		if err != nil || n != int64(tt.want) {
+			t.Errorf("Count(%+v) = %d, %v; want %d", tt.f, n, err, tt.want)
+		}
+		tt.f.Limit = 37
+		if got := all(t, log, tt.f); len(got) != tt.want || !slices.IsSortedFunc(got, func(a, b tooltrail.Entry) int { return int(b.ID - a.ID) }) {
+			t.Errorf("Query(%+v) walked %d entries, want %d newest first", tt.f, len(got), tt.want)
+		}
 	}
 }
 

@@ -115,4 +115,16 @@ func testPurge(t *testing.T, open OpenFunc) {
 			t.Errorf("after PurgeBefore: %d entries (%v), want the entry of day 20 and the purge entry", len(got), ids(got))
 		}
 	})
+	t.Run("HugeDaysDeleteNothing", func(t *testing.T) {
+		for _, d := range []int{106_752, 1_000_000} {
+			n, err := log.Purge(context.Background(), &d)
+			if err != nil || n != 0 {
+				t.Errorf("Purge(%d days) = %d, %v; want 0 deleted", d, n, err)
+			}
+		}
+		huge := 1_000_001
+		if _, err := log.Purge(context.Background(), &huge); !errors.Is(err, tooltrail.ErrInvalidArgument) {
+			t.Errorf("Purge(%d days): %v, want ErrInvalidArgument", huge, err)
+		}
+	})
 }
