@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -10,8 +10,21 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// rowsPerInsert is how many rows one INSERT statement carries.
-const rowsPerInsert = 100
+// rowsPerInsert is how many rows one INSERT statement carries; fewer rows
+// go one statement each, so that only two statement texts are cached.
+const rowsPerInsert = 32
+
+// The statements of the append path (see writeQueries).
+const (
+	sqlUpdateHead     = "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1"
+	sqlInsertCount    = "INSERT INTO counts (tool, user, confirmed, n) VALUES (?, ?, ?, ?) ON CONFLICT (tool, user, confirmed) DO UPDATE SET n = n + excluded.n"
+	sqlReadHashes     = "SELECT idx, hash FROM hashes WHERE idx IN (SELECT value FROM json_each(?))"
+	sqlLeavesByCallID = "SELECT call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?))"
+	sqlInsertEntries  = "INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES "
+	sqlInsertHashes   = "INSERT INTO hashes (idx, hash) VALUES "
+	entryCols         = 9
+	hashCols          = 2
+)
 
 // Append runs seal in an immediate transaction on the write connection and
 // writes the batch it returns: entries, tree hashes, head and tool counts.
@@ -20,11 +33,12 @@ const rowsPerInsert = 100
 func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.w.BeginTx(ctx, nil)
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return unavailable("begin append", err)
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := writeTx{tx: sqlTx, stmts: s.stmts}
 	head, err := readHead(ctx, tx)
 	if err != nil {
 		return err
@@ -49,11 +63,11 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := addCounts(ctx, tx, names, batch.Entries); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1",
+	if _, err := tx.exec(ctx, sqlUpdateHead,
 		batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime.UnixMicro()); err != nil {
 		return unavailable("update head", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return unavailable("commit", err)
 	}
 	s.names.add(names.seen)
@@ -66,46 +80,32 @@ func valuesList(rows, cols int) string {
 	return strings.Repeat(one+",", rows-1) + one
 }
 
-// insertChunked runs an INSERT of n rows, rowsPerInsert at a time, with
-// args(i) giving the values of row i.
-func insertChunked(ctx context.Context, tx *sql.Tx, prefix string, cols, n int, args func(i int, dst []any) ([]any, error)) error {
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
+// insertChunked runs an INSERT of n rows, rowsPerInsert at a time and the
+// rest one by one, with args(i) giving the values of row i.
+func insertChunked(ctx context.Context, tx writeTx, prefix string, cols, n int, args func(i int, dst []any) ([]any, error)) error {
 	vals := make([]any, 0, rowsPerInsert*cols)
-	for start := 0; start < n; start += rowsPerInsert {
-		end := min(start+rowsPerInsert, n)
+	for start := 0; start < n; {
+		rows := 1
+		if n-start >= rowsPerInsert {
+			rows = rowsPerInsert
+		}
 		vals = vals[:0]
-		for i := start; i < end; i++ {
+		for i := start; i < start+rows; i++ {
 			var err error
 			if vals, err = args(i, vals); err != nil {
 				return err
 			}
 		}
-		var err error
-		if end-start == rowsPerInsert {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, prefix+valuesList(rowsPerInsert, cols)); err != nil {
-					return unavailable("prepare insert", err)
-				}
-			}
-			_, err = full.ExecContext(ctx, vals...)
-		} else {
-			_, err = tx.ExecContext(ctx, prefix+valuesList(end-start, cols), vals...)
-		}
-		if err != nil {
+		if _, err := tx.exec(ctx, prefix+valuesList(rows, cols), vals...); err != nil {
 			return unavailable("insert", err)
 		}
+		start += rows
 	}
 	return nil
 }
 
-func insertEntries(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []tooltrail.Entry) error {
-	return insertChunked(ctx, tx, "INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES ",
-		9, len(entries), func(i int, dst []any) ([]any, error) {
+func insertEntries(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry) error {
+	return insertChunked(ctx, tx, sqlInsertEntries, entryCols, len(entries), func(i int, dst []any) ([]any, error) {
 			e := &entries[i]
 			tool, err := names.id(ctx, kindTool, e.ToolName)
 			if err != nil {
@@ -131,8 +131,8 @@ func insertEntries(ctx context.Context, tx *sql.Tx, names *nameResolver, entries
 		})
 }
 
-func insertHashes(ctx context.Context, tx *sql.Tx, hashes []tooltrail.StoredHash) error {
-	return insertChunked(ctx, tx, "INSERT INTO hashes (idx, hash) VALUES ", 2, len(hashes),
+func insertHashes(ctx context.Context, tx writeTx, hashes []tooltrail.StoredHash) error {
+	return insertChunked(ctx, tx, sqlInsertHashes, hashCols, len(hashes),
 		func(i int, dst []any) ([]any, error) {
 			return append(dst, hashes[i].Index, hashes[i].Hash[:]), nil
 		})
@@ -145,7 +145,7 @@ type countKey struct {
 }
 
 // addCounts adds the batch's entries to the counts table.
-func addCounts(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []tooltrail.Entry) error {
+func addCounts(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry) error {
 	counts := make(map[countKey]int64)
 	for i := range entries {
 		e := &entries[i]
@@ -164,8 +164,7 @@ func addCounts(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []t
 		counts[k]++
 	}
 	for k, n := range counts {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO counts (tool, user, confirmed, n) VALUES (?, ?, ?, ?) "+
-			"ON CONFLICT (tool, user, confirmed) DO UPDATE SET n = n + excluded.n", k.tool, k.user, k.confirmed, n); err != nil {
+		if _, err := tx.exec(ctx, sqlInsertCount, k.tool, k.user, k.confirmed, n); err != nil {
 			return unavailable("count entries", err)
 		}
 	}
@@ -174,7 +173,7 @@ func addCounts(ctx context.Context, tx *sql.Tx, names *nameResolver, entries []t
 
 // appendTx is the view of the append transaction that seal reads.
 type appendTx struct {
-	tx   *sql.Tx
+	tx   writeTx
 	head tooltrail.Head
 }
 
@@ -190,11 +189,8 @@ func readHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, e
 	if len(indexes) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(indexes))
-	for i, idx := range indexes {
-		args[i] = idx
-	}
-	rows, err := q.QueryContext(ctx, "SELECT idx, hash FROM hashes WHERE idx IN ("+placeholders(len(indexes))+")", args...)
+	list, _ := json.Marshal(indexes) // a slice of int64 always encodes
+	rows, err := q.QueryContext(ctx, sqlReadHashes, string(list))
 	if err != nil {
 		return nil, unavailable("read hashes", err)
 	}
@@ -229,35 +225,28 @@ func readHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, e
 
 // LeavesByCallID returns the leaves of the live entries holding callIDs.
 func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error) {
+	list, err := json.Marshal(callIDs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: call ids: %w", err)
+	}
+	rows, err := a.tx.QueryContext(ctx, sqlLeavesByCallID, string(list))
+	if err != nil {
+		return nil, unavailable("look up call ids", err)
+	}
+	defer rows.Close()
 	out := make(map[string][]byte)
-	for start := 0; start < len(callIDs); start += 500 {
-		part := callIDs[start:min(start+500, len(callIDs))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := a.tx.QueryContext(ctx, "SELECT call_id, leaf FROM entries WHERE call_id IN ("+placeholders(len(part))+")", args...)
-		if err != nil {
+	for rows.Next() {
+		var (
+			id   string
+			leaf []byte
+		)
+		if err := rows.Scan(&id, &leaf); err != nil {
 			return nil, unavailable("look up call ids", err)
 		}
-		for rows.Next() {
-			var (
-				id   string
-				leaf []byte
-			)
-			if err := rows.Scan(&id, &leaf); err != nil {
-				rows.Close()
-				return nil, unavailable("look up call ids", err)
-			}
-			out[id] = leaf
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, unavailable("look up call ids", err)
-		}
+		out[id] = leaf
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("look up call ids", err)
 	}
 	return out, nil
 }
-
-func placeholders(n int) string { return strings.Repeat("?,", n-1) + "?" }

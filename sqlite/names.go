@@ -14,6 +14,12 @@ const (
 	kindUser    = 4
 )
 
+// Statements of the dictionary.
+const (
+	sqlNameID     = "SELECT id FROM names WHERE kind = ? AND value = ?"
+	sqlInsertName = "INSERT INTO names (kind, value) VALUES (?, ?) RETURNING id"
+)
+
 type nameKey struct {
 	kind  int
 	value string
@@ -54,7 +60,7 @@ func (c *nameCache) add(m map[nameKey]int64) {
 // nameResolver resolves names inside one append transaction; what it
 // learns reaches the cache only after the commit.
 type nameResolver struct {
-	tx    *sql.Tx
+	tx    writeTx
 	cache *nameCache
 	seen  map[nameKey]int64
 }
@@ -72,9 +78,9 @@ func (r *nameResolver) id(ctx context.Context, kind int, value string) (any, err
 		return id, nil
 	}
 	var id int64
-	err := r.tx.QueryRowContext(ctx, "SELECT id FROM names WHERE kind = ? AND value = ?", kind, value).Scan(&id)
+	err := r.tx.QueryRowContext(ctx, sqlNameID, kind, value).Scan(&id)
 	if err == sql.ErrNoRows {
-		err = r.tx.QueryRowContext(ctx, "INSERT INTO names (kind, value) VALUES (?, ?) RETURNING id", kind, value).Scan(&id)
+		err = r.tx.QueryRowContext(ctx, sqlInsertName, kind, value).Scan(&id)
 	}
 	if err != nil {
 		return nil, unavailable("resolve name", err)

@@ -29,6 +29,7 @@ type Store struct {
 	w     *sql.DB    // the one write connection
 	r     *sql.DB    // readers
 	wmu   sync.Mutex // serialises Append and Purge
+	stmts *stmtCache // of w
 	names *nameCache
 }
 
@@ -67,7 +68,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	r.SetMaxOpenConns(cfg.Readers)
 	r.SetMaxIdleConns(cfg.Readers)
 	r.SetConnMaxIdleTime(0)
-	s := &Store{w: w, r: r, names: newNameCache()}
+	stmts, err := newStmtCache(ctx, w)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
+	}
+	s := &Store{w: w, r: r, stmts: stmts, names: newNameCache()}
 	if _, err := s.Head(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -77,7 +84,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Close closes the database. Calls after Close fail.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.stmts.close(), s.r.Close(), s.w.Close())
 }
 
 // Head returns the committed head. Errors wrap tooltrail.ErrUnavailable.
@@ -90,13 +97,15 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+const sqlReadHead = "SELECT size, root, last_ts FROM head WHERE one = 1"
+
 func readHead(ctx context.Context, q queryer) (tooltrail.Head, error) {
 	var (
 		h    tooltrail.Head
 		root []byte
 		ts   int64
 	)
-	if err := q.QueryRowContext(ctx, "SELECT size, root, last_ts FROM head WHERE one = 1").Scan(&h.Size, &root, &ts); err != nil {
+	if err := q.QueryRowContext(ctx, sqlReadHead).Scan(&h.Size, &root, &ts); err != nil {
 		return h, unavailable("read head", err)
 	}
 	if len(root) != tlog.HashSize {
