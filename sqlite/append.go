@@ -106,29 +106,29 @@ func insertChunked(ctx context.Context, tx writeTx, prefix string, cols, n int, 
 
 func insertEntries(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry) error {
 	return insertChunked(ctx, tx, sqlInsertEntries, entryCols, len(entries), func(i int, dst []any) ([]any, error) {
-			e := &entries[i]
-			tool, err := names.id(ctx, kindTool, e.ToolName)
-			if err != nil {
-				return nil, err
-			}
-			session, err := names.id(ctx, kindSession, e.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			task, err := names.id(ctx, kindTask, e.TaskID)
-			if err != nil {
-				return nil, err
-			}
-			user, err := names.id(ctx, kindUser, e.UserID)
-			if err != nil {
-				return nil, err
-			}
-			var callID any
-			if e.CallID != "" {
-				callID = e.CallID
-			}
-			return append(dst, e.ID, e.Timestamp.UnixMicro(), tool, session, task, user, e.Confirmed, callID, e.Leaf), nil
-		})
+		e := &entries[i]
+		tool, err := names.id(ctx, kindTool, e.ToolName)
+		if err != nil {
+			return nil, err
+		}
+		session, err := names.id(ctx, kindSession, e.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		task, err := names.id(ctx, kindTask, e.TaskID)
+		if err != nil {
+			return nil, err
+		}
+		user, err := names.id(ctx, kindUser, e.UserID)
+		if err != nil {
+			return nil, err
+		}
+		var callID any
+		if e.CallID != "" {
+			callID = e.CallID
+		}
+		return append(dst, e.ID, e.Timestamp.UnixMicro(), tool, session, task, user, e.Confirmed, callID, e.Leaf), nil
+	})
 }
 
 func insertHashes(ctx context.Context, tx writeTx, hashes []tooltrail.StoredHash) error {
