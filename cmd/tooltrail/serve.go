@@ -31,11 +31,12 @@ const (
 
 // serveCommand runs the server: tooltrail serve.
 type serveCommand struct {
-	addr      string
-	data      string
-	store     string
-	retention retentionFlag
-	homeErr   error // why there is no default --data, if there is none
+	addr          string
+	data          string
+	store         string
+	retention     retentionFlag
+	commitTimeout time.Duration
+	homeErr       error // why there is no default --data, if there is none
 }
 
 func (c *serveCommand) define(fs *flag.FlagSet) {
@@ -43,7 +44,8 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	defData, c.homeErr = defaultDataDir()
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "`HOST:PORT` to listen on; a loopback address until authentication exists (port 0 picks one)")
 	fs.StringVar(&c.data, "data", defData, "data `DIR`, created with mode 0700")
-	fs.StringVar(&c.store, "store", "", "store `URL`: sqlite:PATH (default sqlite:DIR/tooltrail.db); postgres:// is not built yet")
+	fs.StringVar(&c.store, "store", "", "store `URL`: sqlite:PATH (default sqlite:DIR/tooltrail.db), or postgres://USER@HOST/DB[?schema=NAME] for several servers on one database")
+	fs.DurationVar(&c.commitTimeout, "commit-timeout", 10*time.Second, "how long one batch's commit may take before every call of it fails with 503 (the store is then taken as unreachable)")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -88,7 +90,10 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}
 	metrics := httpapi.NewMetrics()
-	log, err := tooltrail.New(ctx, store, tooltrail.Config{Observer: metrics, Logger: logger})
+	if c.commitTimeout <= 0 {
+		return errors.Join(usagef("--commit-timeout must be positive, got %v", c.commitTimeout), closeStore(store))
+	}
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{Observer: metrics, Logger: logger, CommitTimeout: c.commitTimeout})
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}

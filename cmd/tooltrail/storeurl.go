@@ -2,25 +2,24 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/sqlite"
 )
 
 // storeOpener opens the store a --store URL names.
 type storeOpener func(ctx context.Context) (tooltrail.Store, error)
 
-// errPostgresNotBuilt answers a postgres:// store URL until that store exists.
-var errPostgresNotBuilt = errors.New("the PostgreSQL store is not built yet; use --store sqlite:PATH (the default) for now")
-
 // parseStore reads a --store URL: sqlite:PATH opens the SQLite store at
-// PATH; postgres:// and postgresql:// are recognized but not built yet
-// (errPostgresNotBuilt); anything else is a usage error.
+// PATH; postgres://... and postgresql://... open the PostgreSQL store, in
+// the schema that the URL's "schema" parameter names (default tooltrail;
+// the parameter is not passed on to the server); anything else is a usage
+// error.
 func parseStore(raw string) (storeOpener, error) {
 	scheme, rest, _ := strings.Cut(raw, ":")
 	switch strings.ToLower(scheme) {
@@ -37,10 +36,29 @@ func parseStore(raw string) (storeOpener, error) {
 		}, nil
 	case "postgres", "postgresql":
 		if strings.HasPrefix(rest, "//") {
-			return nil, errPostgresNotBuilt
+			return postgresOpener(raw)
 		}
 	}
 	return nil, usagef("--store %q is not a store URL: use sqlite:PATH or postgres://USER@HOST/DB", redactURL(raw))
+}
+
+// postgresOpener opens the PostgreSQL store of a postgres:// URL.
+func postgresOpener(raw string) (storeOpener, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, usagef("--store %s is not a valid URL: %v", redactURL(raw), err)
+	}
+	q := u.Query()
+	schema := q.Get("schema")
+	q.Del("schema")
+	u.RawQuery = q.Encode()
+	return func(ctx context.Context) (tooltrail.Store, error) {
+		s, err := postgres.Open(ctx, postgres.Config{URL: u.String(), Schema: schema})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}, nil
 }
 
 // redactURL hides the password a URL may hold, for messages and logs.

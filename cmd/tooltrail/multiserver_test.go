@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/client"
+	"github.com/tooltrail/tooltrail/postgres"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// postgresURL returns TOOLTRAIL_TEST_POSTGRES, skipping the test when it
+// is unset (failing it when CI is set).
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("TOOLTRAIL_TEST_POSTGRES")
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TOOLTRAIL_TEST_POSTGRES is not set; CI must test against PostgreSQL")
+		}
+		t.Skip("TOOLTRAIL_TEST_POSTGRES is not set (a postgres:// URL)")
+	}
+	return u
+}
+
+// freshSchema returns a store URL for a new schema, dropped after the test.
+func freshSchema(t *testing.T, base string) (storeURL, schema string) {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema = "tt_cmd_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("schema", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), schema
+}
+
+// serverProcess is tooltrail serve running as a child process.
+type serverProcess struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startProcess starts the test binary as `tooltrail serve` with args and
+// waits until it listens.
+func startProcess(t *testing.T, args ...string) *serverProcess {
+	t.Helper()
+	all, _ := json.Marshal(append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...))
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(all))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serverProcess{cmd: cmd}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "tooltrail serving on "); ok {
+				listening <- u
+			}
+		}
+	}()
+	select {
+	case p.url = <-listening:
+	case <-time.After(30 * time.Second):
+		t.Fatal("server process did not listen within 30s")
+	}
+	return p
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (p *serverProcess) stop(t *testing.T) int {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	err := p.cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+// TestTwoServersOneDatabase runs two server processes on one PostgreSQL
+// schema, records through both at once, and checks that the ids are dense
+// and unique and that there is one tree over all entries.
+func TestTwoServersOneDatabase(t *testing.T) {
+	base := postgresURL(t)
+	storeURL, schema := freshSchema(t, base)
+	servers := []*serverProcess{startProcess(t, "--store", storeURL), startProcess(t, "--store", storeURL)}
+
+	const callersPerServer, each = 16, 40
+	var (
+		mu       sync.Mutex
+		receipts = map[int64]tooltrail.Receipt{}
+		wg       sync.WaitGroup
+	)
+	for si, s := range servers {
+		c := client.New(s.url)
+		for g := range callersPerServer {
+			wg.Go(func() {
+				for i := range each {
+					r, err := c.Record(context.Background(), tooltrail.Call{
+						ToolName: "multi", Arguments: map[string]int{"server": si, "caller": g, "i": i},
+						CallID: fmt.Sprintf("s%d-c%d-i%d", si, g, i),
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					if _, dup := receipts[r.ID]; dup {
+						t.Errorf("id %d acknowledged twice", r.ID)
+					}
+					receipts[r.ID] = r
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	const total = 2 * callersPerServer * each
+	if len(receipts) != total {
+		t.Fatalf("%d distinct ids for %d records", len(receipts), total)
+	}
+	ids := slices.Sorted(func(yield func(int64) bool) {
+		for id := range receipts {
+			if !yield(id) {
+				return
+			}
+		}
+	})
+	if ids[0] != 1 || ids[len(ids)-1] != total {
+		t.Fatalf("ids run from %d to %d, want 1 to %d", ids[0], ids[len(ids)-1], total)
+	}
+	for _, s := range servers {
+		if code := s.stop(t); code != 0 {
+			t.Errorf("server exited %d after SIGTERM, want 0", code)
+		}
+	}
+
+	// One tree: the head's root is the root over every receipt's leaf hash
+	// in id order.
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, postgres.Config{URL: base, Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	head, err := store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []tlog.Hash
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	for _, id := range ids {
+		h, err := tlog.StoredHashesForRecordHash(id-1, receipts[id].LeafHash, reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, h...)
+	}
+	root, err := tlog.TreeHash(total, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Size != total || head.Root != root {
+		t.Errorf("head %d %v; want %d entries with root %v from the receipts", head.Size, head.Root, total, root)
+	}
+}

@@ -1,0 +1,282 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/postgres"
+)
+
+// benchCall returns a call shaped like an agent's: one of 40 tools, 500
+// sessions, 50 users, arguments of about 300 bytes (as sqlite's benchmarks).
+func benchCall(rng *rand.Rand, n int) tooltrail.Call {
+	return tooltrail.Call{
+		ToolName: fmt.Sprintf("tool_%02d", rng.IntN(40)),
+		Arguments: map[string]any{
+			"path":    fmt.Sprintf("/srv/data/project-%d/file-%d.txt", rng.IntN(100), n),
+			"query":   "SELECT name, owner FROM resources WHERE region = 'eu-west-1' LIMIT 100",
+			"options": map[string]any{"recursive": rng.IntN(2) == 0, "depth": rng.IntN(10), "encoding": "utf-8"},
+			"n":       n,
+		},
+		ResultSummary: "ok: 42 rows, 1.2 KiB",
+		Confirmed:     rng.IntN(4) == 0,
+		SessionID:     fmt.Sprintf("session-%03d", rng.IntN(500)),
+		TaskID:        fmt.Sprintf("task-%04d", rng.IntN(5000)),
+		UserID:        fmt.Sprintf("user-%02d", rng.IntN(50)),
+	}
+}
+
+func openBenchLog(b *testing.B, url, schema string) *tooltrail.Log {
+	b.Helper()
+	store, err := postgres.Open(context.Background(), postgres.Config{URL: url, Schema: schema})
+	if err != nil {
+		b.Fatal(err)
+	}
+	log, err := tooltrail.New(context.Background(), store, tooltrail.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { log.Close(); store.Close() })
+	return log
+}
+
+// recordConcurrently records n calls from callers goroutines and returns
+// how long it took.
+func recordConcurrently(b *testing.B, log *tooltrail.Log, callers, n int) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for c := range callers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(c), 7))
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				call := benchCall(rng, int(i))
+				_, err := log.Record(context.Background(), call)
+				for try := 0; errors.Is(err, tooltrail.ErrUnavailable) && try < 3; try++ {
+					b.Logf("record %d: %v; trying again", i, err)
+					_, err = log.Record(context.Background(), call)
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(begin)
+}
+
+// BenchmarkRecord measures durable records per second through the library
+// with 1, 16 and 64 concurrent callers, each on a new schema.
+func BenchmarkRecord(b *testing.B) {
+	url := testURL(b)
+	for _, callers := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			log := openBenchLog(b, url, freshSchema(b, url))
+			b.ResetTimer()
+			took := recordConcurrently(b, log, callers, b.N)
+			b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
+		})
+	}
+}
+
+// benchEntries is the size of the data set of BenchmarkRead:
+// TOOLTRAIL_BENCH_ENTRIES, default one million.
+func benchEntries() int {
+	if n, err := strconv.Atoi(os.Getenv("TOOLTRAIL_BENCH_ENTRIES")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// BenchmarkRead measures query and count latency on a data set of
+// benchEntries entries, built once: in the schema TOOLTRAIL_BENCH_SCHEMA,
+// kept for the next run, when it is set; else in a new schema dropped at
+// the end. The tables are analyzed before measuring, as autovacuum would
+// have done (it may be off on a test server).
+func BenchmarkRead(b *testing.B) {
+	url := testURL(b)
+	n := benchEntries()
+	schema := os.Getenv("TOOLTRAIL_BENCH_SCHEMA")
+	if schema == "" {
+		schema = freshSchema(b, url)
+	}
+	log := openBenchLog(b, url, schema)
+	ctx := context.Background()
+	head, err := log.Head(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if head.Size < int64(n) {
+		took := recordConcurrently(b, log, 1000, n-int(head.Size))
+		b.Logf("built %d entries in %v", n, took)
+	}
+	conn := connect(b, url, schema)
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE entries, names, counts, hashes"); err != nil {
+		b.Fatal(err)
+	}
+	deep, err := log.Query(ctx, tooltrail.Filter{Limit: 1000, Offset: 100_000 - 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mid := time.UnixMicro(0)
+	if len(deep.Entries) > 0 {
+		mid = deep.Entries[0].Timestamp
+	}
+	cursorAt100k := tooltrail.EncodeCursor(int64(n) - 100_000)
+	filters := []struct {
+		name string
+		f    tooltrail.Filter
+	}{
+		{"none", tooltrail.Filter{}},
+		{"tool", tooltrail.Filter{ToolName: "tool_07"}},
+		{"tool_substring", tooltrail.Filter{ToolName: "ol_1"}},
+		{"session", tooltrail.Filter{SessionID: "session-123"}},
+		{"task", tooltrail.Filter{TaskID: "task-0042"}},
+		{"user", tooltrail.Filter{UserID: "user-07"}},
+		{"confirmed", tooltrail.Filter{ConfirmedOnly: true}},
+		{"time_range", tooltrail.Filter{Start: mid.Add(-time.Second), End: mid}},
+		{"tool_user", tooltrail.Filter{ToolName: "tool_07", UserID: "user-07"}},
+		{"user_confirmed_since", tooltrail.Filter{UserID: "user-07", ConfirmedOnly: true, Start: mid}},
+	}
+	for _, tt := range filters {
+		b.Run("first_page/"+tt.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := log.Query(ctx, tt.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	for _, tt := range filters {
+		b.Run("cursor_page_100k/"+tt.name, func(b *testing.B) {
+			f := tt.f
+			f.Cursor = cursorAt100k
+			for b.Loop() {
+				if _, err := log.Query(ctx, f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("offset_page_100k/none", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := log.Query(ctx, tooltrail.Filter{Offset: 100_000}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, tt := range filters {
+		b.Run("count/"+tt.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := log.Count(ctx, tt.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInsertEntries compares ways to write a batch of entry rows
+// inside one open transaction (no commit, so no fsync): COPY, one INSERT
+// of arrays (unnest), and one multi-row INSERT ... VALUES. It informed the
+// choice of unnest for Append, which also lets every write of a batch and
+// its COMMIT share one round trip, as COPY cannot.
+func BenchmarkInsertEntries(b *testing.B) {
+	url := testURL(b)
+	schema := freshSchema(b, url)
+	openStore(b, url, schema) // creates the tables
+	conn := connect(b, url, schema)
+	ctx := context.Background()
+	leaf := []byte(`{"v":1,"id":1,"timestamp":"2026-03-01T12:00:00.000000Z","tool_name":"tool_07","arguments":{"n":1,"options":{"depth":3,"encoding":"utf-8","recursive":true},"path":"/srv/data/project-12/file-1.txt","query":"SELECT name, owner FROM resources WHERE region = 'eu-west-1' LIMIT 100"},"result_summary":"ok: 42 rows, 1.2 KiB","confirmed":false,"session_id":"session-123","task_id":"task-0042","user_id":"user-07","call_id":null}`)
+	cols := []string{"id", "ts", "tool", "session", "task", "user", "confirmed", "call_id", "leaf"}
+	row := func(id int64) []any {
+		return []any{id, time.Now().UTC(), id % 40, pgtype.Int8{Int64: id % 500, Valid: true},
+			pgtype.Int8{Int64: id % 5000, Valid: true}, pgtype.Int8{Int64: id % 50, Valid: true}, id%4 == 0, pgtype.Text{}, leaf}
+	}
+	methods := []struct {
+		name  string
+		write func(tx pgx.Tx, first int64, n int) error
+	}{
+		{"copy", func(tx pgx.Tx, first int64, n int) error {
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) { return row(first + int64(i)), nil }))
+			return err
+		}},
+		{"unnest", func(tx pgx.Tx, first int64, n int) error {
+			arrays := make([][]any, len(cols))
+			for i := range n {
+				for c, v := range row(first + int64(i)) {
+					arrays[c] = append(arrays[c], v)
+				}
+			}
+			ids, ts, tools, confirmed := make([]int64, n), make([]time.Time, n), make([]int64, n), make([]bool, n)
+			sessions, tasks, users, callIDs, leaves := make([]pgtype.Int8, n), make([]pgtype.Int8, n), make([]pgtype.Int8, n), make([]pgtype.Text, n), make([][]byte, n)
+			for i := range n {
+				ids[i], ts[i], tools[i] = arrays[0][i].(int64), arrays[1][i].(time.Time), arrays[2][i].(int64)
+				sessions[i], tasks[i], users[i] = arrays[3][i].(pgtype.Int8), arrays[4][i].(pgtype.Int8), arrays[5][i].(pgtype.Int8)
+				confirmed[i], callIDs[i], leaves[i] = arrays[6][i].(bool), arrays[7][i].(pgtype.Text), arrays[8][i].([]byte)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO entries (id, ts, tool, session, task, "user", confirmed, call_id, leaf)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::boolean[], $8::text[], $9::bytea[])`,
+				ids, ts, tools, sessions, tasks, users, confirmed, callIDs, leaves)
+			return err
+		}},
+		{"values", func(tx pgx.Tx, first int64, n int) error {
+			var sql strings.Builder
+			sql.WriteString(`INSERT INTO entries (id, ts, tool, session, task, "user", confirmed, call_id, leaf) VALUES `)
+			vals := make([]any, 0, n*len(cols))
+			for i := range n {
+				if i > 0 {
+					sql.WriteString(",")
+				}
+				sql.WriteString("(")
+				for c := range cols {
+					if c > 0 {
+						sql.WriteString(",")
+					}
+					sql.WriteString("$" + strconv.Itoa(len(vals)+c+1))
+				}
+				sql.WriteString(")")
+				vals = append(vals, row(first+int64(i))...)
+			}
+			_, err := tx.Exec(ctx, sql.String(), vals...)
+			return err
+		}},
+	}
+	for _, rows := range []int{1, 10, 100, 1000} {
+		for _, m := range methods {
+			b.Run(fmt.Sprintf("rows=%d/%s", rows, m.name), func(b *testing.B) {
+				tx, err := conn.Begin(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer tx.Rollback(ctx)
+				next := int64(1)
+				for b.Loop() {
+					if err := m.write(tx, next, rows); err != nil {
+						b.Fatal(err)
+					}
+					next += int64(rows)
+				}
+				b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+	}
+}

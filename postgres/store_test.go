@@ -1,0 +1,273 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/postgres"
+	"github.com/tooltrail/tooltrail/storetest"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// testURL returns the database of the tests, TOOLTRAIL_TEST_POSTGRES. It
+// skips the test when that is unset, but fails it in CI, which must test
+// PostgreSQL.
+func testURL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("TOOLTRAIL_TEST_POSTGRES")
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TOOLTRAIL_TEST_POSTGRES is not set; CI must test against PostgreSQL")
+		}
+		t.Skip("TOOLTRAIL_TEST_POSTGRES is not set (a postgres:// URL)")
+	}
+	return url
+}
+
+// freshSchema returns the name of a schema no one uses, and drops the
+// schema with everything in it when the test ends.
+func freshSchema(t testing.TB, url string) string {
+	t.Helper()
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "tt_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		conn := connect(t, url, "")
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// connect opens a plain connection, not through a store, with search_path
+// set to schema unless it is "". It is closed when the test ends.
+func connect(t testing.TB, url, schema string) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schema != "" {
+		cfg.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	}
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// openStore opens a store on schema, closed when the test ends.
+func openStore(t testing.TB, url, schema string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), postgres.Config{URL: url, Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// newLog starts a Log on store, closed when the test ends.
+func newLog(t testing.TB, store tooltrail.Store) *tooltrail.Log {
+	t.Helper()
+	log, err := tooltrail.New(context.Background(), store, tooltrail.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	return log
+}
+
+func TestConformance(t *testing.T) {
+	url := testURL(t)
+	storetest.Run(t, func(t *testing.T) tooltrail.Store { return openStore(t, url, freshSchema(t, url)) })
+}
+
+// TestOpen checks what Open refuses.
+func TestOpen(t *testing.T) {
+	url := testURL(t)
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, schema string) // before Open
+		cfg     func(schema string) postgres.Config
+		want    string // part of the error; "" means Open succeeds
+	}{
+		{"ErrURLRequired", nil, func(string) postgres.Config { return postgres.Config{} }, "URL is required"},
+		{"ErrSchemaNameTooLong", nil, func(string) postgres.Config {
+			return postgres.Config{URL: url, Schema: strings.Repeat("s", 64)}
+		}, "longer than 63"},
+		{"ErrNotATooltrailSchema", func(t *testing.T, schema string) {
+			conn := connect(t, url, "")
+			ident := pgx.Identifier{schema}.Sanitize()
+			if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+ident+"; CREATE TABLE "+ident+".other (x int)"); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, "not a tooltrail schema"},
+		{"ErrSchemaNewer", func(t *testing.T, schema string) {
+			openStore(t, url, schema).Close()
+			conn := connect(t, url, schema)
+			if _, err := conn.Exec(context.Background(), "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')"); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, "newer than this tooltrail knows"},
+		{"ExistingSchemaReopens", func(t *testing.T, schema string) {
+			log := newLog(t, openStore(t, url, schema))
+			if _, err := log.Record(context.Background(), tooltrail.Call{ToolName: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, ""},
+		{"EmptySchemaOfAdministratorIsUsed", func(t *testing.T, schema string) {
+			conn := connect(t, url, "")
+			if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			schema := freshSchema(t, url)
+			if tt.prepare != nil {
+				tt.prepare(t, schema)
+			}
+			cfg := postgres.Config{URL: url, Schema: schema}
+			if tt.cfg != nil {
+				cfg = tt.cfg(schema)
+			}
+			s, err := postgres.Open(context.Background(), cfg)
+			if err == nil {
+				s.Close()
+			}
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Open: %v, want success", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("Open: %v, want an error saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestAppendOnly changes the tables over plain SQL, as an operator or an
+// intruder with the store's credentials could: the database refuses every
+// change but appends and the purge's deletes.
+func TestAppendOnly(t *testing.T) {
+	url := testURL(t)
+	schema := freshSchema(t, url)
+	store := openStore(t, url, schema)
+	log := newLog(t, store)
+	for _, tool := range []string{"a", "b", "c"} {
+		if _, err := log.Record(context.Background(), tooltrail.Call{ToolName: tool, UserID: "u", SessionID: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := connect(t, url, schema)
+	ctx := context.Background()
+	rows := func(table string) int64 {
+		t.Helper()
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	entries, hashes := rows("entries"), rows("hashes")
+	refused := []struct {
+		name, sql string
+	}{
+		{"ErrUpdateEntries", "UPDATE entries SET confirmed = NOT confirmed"},
+		{"ErrUpdateEntriesLeaf", "UPDATE entries SET leaf = leaf || 'x'::bytea WHERE id = 2"},
+		{"ErrDeleteEntries", "DELETE FROM entries WHERE id = 1"},
+		{"ErrTruncateEntries", "TRUNCATE entries"},
+		{"ErrUpdateHashes", "UPDATE hashes SET hash = hash"},
+		{"ErrDeleteHashes", "DELETE FROM hashes"},
+		{"ErrTruncateHashes", "TRUNCATE hashes"},
+		{"ErrUpdateNames", "UPDATE names SET value = 'z' WHERE value = 'a'"},
+		{"ErrDeleteNames", "DELETE FROM names"},
+		{"ErrDeleteHead", "DELETE FROM head"},
+		{"ErrDeleteEntriesWithPurgeOffLocally", "BEGIN; SET LOCAL tooltrail.purge = 'off'; DELETE FROM entries; COMMIT"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := conn.Exec(ctx, tt.sql)
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || !strings.Contains(pgErr.Message, "append-only") {
+				t.Fatalf("%s: error %v, want the append-only trigger's", tt.sql, err)
+			}
+			if conn.PgConn().TxStatus() != 'I' {
+				conn.Exec(ctx, "ROLLBACK")
+			}
+			if e, h := rows("entries"), rows("hashes"); e != entries || h != hashes {
+				t.Fatalf("after %s: %d entries and %d hashes, want %d and %d", tt.sql, e, h, entries, hashes)
+			}
+		})
+	}
+	t.Run("PurgeTransactionDeletes", func(t *testing.T) {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, "SET LOCAL tooltrail.purge = 'on'"); err != nil {
+			t.Fatal(err)
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM entries WHERE id = 1")
+		if err != nil || tag.RowsAffected() != 1 {
+			t.Fatalf("DELETE in a purge transaction: %v, %d rows; want 1 row", err, tag.RowsAffected())
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, "DELETE FROM entries WHERE id = 2"); err == nil {
+			t.Errorf("DELETE after the purge transaction succeeded; SET LOCAL must end with it")
+		}
+		if h := rows("hashes"); h != hashes {
+			t.Errorf("%d hashes after the delete, want %d: hashes stay", h, hashes)
+		}
+	})
+	t.Run("StorePurgeDeletes", func(t *testing.T) {
+		n, err := log.Purge(ctx, nil)
+		if err != nil || n != entries-1 {
+			t.Fatalf("Purge(all) = %d, %v; want %d", n, err, entries-1)
+		}
+		if e := rows("entries"); e != 1 {
+			t.Errorf("%d entries after the purge, want only the purge's own", e)
+		}
+	})
+}
+
+// rootOf computes the RFC 6962 root over leaf hashes with tlog, from
+// nothing the store holds.
+func rootOf(t testing.TB, leaves []tlog.Hash) tlog.Hash {
+	t.Helper()
+	var hashes []tlog.Hash
+	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, idx := range indexes {
+			out[i] = hashes[idx]
+		}
+		return out, nil
+	})
+	for n, leaf := range leaves {
+		stored, err := tlog.StoredHashesForRecordHash(int64(n), leaf, reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, stored...)
+	}
+	root, err := tlog.TreeHash(int64(len(leaves)), reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
