@@ -9,6 +9,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/postgres"
+	"github.com/tooltrail/tooltrail/storetest"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -130,7 +131,7 @@ func TestTwoServersOneLog(t *testing.T) {
 		if heads[0].Size != int64(len(leaves)) {
 			t.Fatalf("head size %d, want %d", heads[0].Size, len(leaves))
 		}
-		if root := rootOf(t, leaves); root != heads[0].Root {
+		if root := storetest.RootOf(t, leaves); root != heads[0].Root {
 			t.Errorf("head root %v, computed from the leaves %v", heads[0].Root, root)
 		}
 	})

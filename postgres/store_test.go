@@ -14,7 +14,6 @@ import (
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/storetest"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // testURL returns the database of the tests, TOOLTRAIL_TEST_POSTGRES. It
@@ -244,30 +243,4 @@ func TestAppendOnly(t *testing.T) {
 			t.Errorf("%d entries after the purge, want only the purge's own", e)
 		}
 	})
-}
-
-// rootOf computes the RFC 6962 root over leaf hashes with tlog, from
-// nothing the store holds.
-func rootOf(t testing.TB, leaves []tlog.Hash) tlog.Hash {
-	t.Helper()
-	var hashes []tlog.Hash
-	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, idx := range indexes {
-			out[i] = hashes[idx]
-		}
-		return out, nil
-	})
-	for n, leaf := range leaves {
-		stored, err := tlog.StoredHashesForRecordHash(int64(n), leaf, reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hashes = append(hashes, stored...)
-	}
-	root, err := tlog.TreeHash(int64(len(leaves)), reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/sqlite"
+	"github.com/tooltrail/tooltrail/storetest"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -84,28 +85,16 @@ func TestCrashKeepsAcknowledged(t *testing.T) {
 			t.Fatalf("entry %d holds %s, acknowledged %s", id, e.Arguments, args)
 		}
 	}
-	var hashes []tlog.Hash
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = hashes[x]
-		}
-		return out, nil
-	})
+	var leaves []tlog.Hash
 	for id := int64(1); id <= head.Size; id++ {
 		e, err := log.Entry(ctx, id)
 		if err != nil {
 			t.Fatalf("ids not dense: entry %d of %d: %v", id, head.Size, err)
 		}
-		h, err := tlog.StoredHashesForRecordHash(id-1, tooltrail.LeafHash(e.Leaf), reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hashes = append(hashes, h...)
+		leaves = append(leaves, tooltrail.LeafHash(e.Leaf))
 	}
-	root, err := tlog.TreeHash(head.Size, reader)
-	if err != nil || root != head.Root {
-		t.Fatalf("tree of %d entries after the crash: root %v, head says %v (%v)", head.Size, root, head.Root, err)
+	if root := storetest.RootOf(t, leaves); root != head.Root {
+		t.Fatalf("tree of %d entries after the crash: root %v, head says %v", head.Size, root, head.Root)
 	}
 	t.Logf("%d acknowledged before SIGKILL, %d entries after reopening", len(acked), head.Size)
 	// The log goes on where it stopped.

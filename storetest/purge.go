@@ -58,7 +58,7 @@ func testPurge(t *testing.T, open OpenFunc) {
 		t.Errorf("head size %d after purge, want %d: purge keeps the tree and adds its own entry", after.Size, before.Size+1)
 	}
 	leaves = append(leaves, tooltrail.LeafHash(pe.Leaf))
-	if root := rootOf(t, leaves); root != after.Root {
+	if root := RootOf(t, leaves); root != after.Root {
 		t.Errorf("root after purge %v, want %v computed from every leaf ever recorded", after.Root, root)
 	}
 	for _, f := range []tooltrail.Filter{{}, {ToolName: "daily"}, {UserID: "u"}} {
@@ -94,7 +94,7 @@ func testPurge(t *testing.T, open OpenFunc) {
 		}
 		h, _ := log.Head(context.Background())
 		leaves = append(leaves, tooltrail.LeafHash(must(log.Entry(context.Background(), h.Size)).Leaf))
-		if root := rootOf(t, leaves); root != h.Root {
+		if root := RootOf(t, leaves); root != h.Root {
 			t.Errorf("root after purging all %v, want %v", h.Root, root)
 		}
 		record(t, log, tooltrail.Call{ToolName: "after"})

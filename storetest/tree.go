@@ -8,9 +8,10 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// rootOf computes the RFC 6962 root over leaf hashes with tlog, from
-// nothing the store holds.
-func rootOf(t *testing.T, leaves []tlog.Hash) tlog.Hash {
+// RootOf computes the RFC 6962 root over leaf hashes, in id order, with
+// tlog and nothing a store holds: what a test compares a store's head with.
+// It fails t if tlog refuses.
+func RootOf(t testing.TB, leaves []tlog.Hash) tlog.Hash {
 	t.Helper()
 	var hashes []tlog.Hash
 	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
@@ -63,7 +64,7 @@ func testTree(t *testing.T, open OpenFunc) {
 		if h.Size != int64(n+1) {
 			t.Fatalf("head size %d, want %d", h.Size, n+1)
 		}
-		if root := rootOf(t, leaves); root != h.Root {
+		if root := RootOf(t, leaves); root != h.Root {
 			t.Fatalf("size %d: head root %v, computed %v", h.Size, h.Root, root)
 		}
 	}
