@@ -37,8 +37,19 @@ type Entry struct {
 	TaskID        string
 	UserID        string
 	CallID        string
+	// Imported is set on an entry copied from another audit log by
+	// [Log.Import]; nil otherwise.
+	Imported *Imported
 	// Leaf is the entry's canonical leaf bytes. Only [Log.Entry] fills it.
 	Leaf []byte
+}
+
+// Imported says where an imported entry came from. Its leaf keeps it, so
+// the original id and time stay provable.
+type Imported struct {
+	Source    string `json:"source"`    // the log it came from, e.g. "oai-web"
+	ID        int64  `json:"id"`        // its id there
+	Timestamp string `json:"timestamp"` // its timestamp there, exactly as that log wrote it
 }
 
 // Receipt is what Record returns once the entry is durable.
@@ -62,6 +73,7 @@ type entryJSON struct {
 	TaskID        *string         `json:"task_id"`
 	UserID        *string         `json:"user_id"`
 	CallID        *string         `json:"call_id"`
+	Imported      *Imported       `json:"imported,omitempty"`
 	Leaf          []byte          `json:"leaf,omitempty"`
 }
 
@@ -99,6 +111,7 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 		TaskID:        optional(e.TaskID),
 		UserID:        optional(e.UserID),
 		CallID:        optional(e.CallID),
+		Imported:      e.Imported,
 		Leaf:          e.Leaf,
 	})
 }
@@ -133,7 +146,7 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	*e = Entry{
 		ID: w.ID, Timestamp: ts.UTC(), SessionID: deref(w.SessionID), ToolName: w.ToolName,
 		Arguments: args, ResultSummary: deref(w.ResultSummary), Confirmed: w.Confirmed,
-		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID), Leaf: w.Leaf,
+		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID), Imported: w.Imported, Leaf: w.Leaf,
 	}
 	return nil
 }

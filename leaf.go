@@ -11,8 +11,13 @@ import (
 )
 
 // LeafVersion is the version of the canonical leaf format that EncodeLeaf
-// writes. Any change to the leaf bytes needs a new version.
+// writes for recorded entries. Any change to the leaf bytes needs a new
+// version.
 const LeafVersion = 1
+
+// ImportedLeafVersion is the version of the leaves of imported entries:
+// version 1 with an "imported" object at the end.
+const ImportedLeafVersion = 2
 
 // maxLeafDepth bounds the nesting DecodeLeaf accepts: more than any Limits
 // allow, so that a leaf written under one limit still reads under another.
@@ -26,7 +31,11 @@ func EncodeLeaf(e Entry) []byte {
 	var b bytes.Buffer
 	b.Grow(160 + len(e.Arguments) + len(e.ResultSummary))
 	b.WriteString(`{"v":`)
-	b.WriteString(strconv.Itoa(LeafVersion))
+	if e.Imported != nil {
+		b.WriteString(strconv.Itoa(ImportedLeafVersion))
+	} else {
+		b.WriteString(strconv.Itoa(LeafVersion))
+	}
 	b.WriteString(`,"id":`)
 	b.WriteString(strconv.FormatInt(e.ID, 10))
 	b.WriteString(`,"timestamp":"`)
@@ -48,6 +57,15 @@ func EncodeLeaf(e Entry) []byte {
 	} {
 		b.WriteString(`,"` + f.name + `":`)
 		writeOptional(&b, f.v)
+	}
+	if im := e.Imported; im != nil {
+		b.WriteString(`,"imported":{"source":`)
+		writeJSONString(&b, im.Source)
+		b.WriteString(`,"id":`)
+		b.WriteString(strconv.FormatInt(im.ID, 10))
+		b.WriteString(`,"timestamp":`)
+		writeJSONString(&b, im.Timestamp)
+		b.WriteByte('}')
 	}
 	b.WriteByte('}')
 	return b.Bytes()
@@ -73,6 +91,7 @@ type leafJSON struct {
 	TaskID        *string         `json:"task_id"`
 	UserID        *string         `json:"user_id"`
 	CallID        *string         `json:"call_id"`
+	Imported      *Imported       `json:"imported"`
 }
 
 // DecodeLeaf parses canonical leaf bytes back into the entry they describe,
@@ -87,8 +106,8 @@ func DecodeLeaf(b []byte) (Entry, error) {
 	if err := dec.Decode(&w); err != nil {
 		return Entry{}, fmt.Errorf("%w: leaf: %v", ErrInvalidArgument, err)
 	}
-	if w.V != LeafVersion {
-		return Entry{}, fmt.Errorf("%w: leaf: version %d, want %d", ErrInvalidArgument, w.V, LeafVersion)
+	if want := map[bool]int{false: LeafVersion, true: ImportedLeafVersion}[w.Imported != nil]; w.V != want {
+		return Entry{}, fmt.Errorf("%w: leaf: version %d, want %d", ErrInvalidArgument, w.V, want)
 	}
 	ts, err := time.Parse(TimeLayout, w.Timestamp)
 	if err != nil {
@@ -101,7 +120,7 @@ func DecodeLeaf(b []byte) (Entry, error) {
 	e := Entry{
 		ID: w.ID, Timestamp: ts, ToolName: w.ToolName, Arguments: args,
 		ResultSummary: deref(w.ResultSummary), Confirmed: w.Confirmed, SessionID: deref(w.SessionID),
-		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID),
+		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID), Imported: w.Imported,
 	}
 	if args != nil {
 		canon, err := canonicalJSON("arguments", args, maxLeafDepth)

@@ -43,6 +43,11 @@ var leafCases = []struct {
 		ResultSummary: "ok \"quoted\" é\n", Confirmed: true, TaskID: "task-9", UserID: "alice", CallID: "c-1",
 	}},
 	{"minimal", tooltrail.Entry{ID: 1, Timestamp: time.Unix(0, 0).UTC(), ToolName: "t"}},
+	{"imported", tooltrail.Entry{
+		ID: 7, Timestamp: time.Date(2026, 4, 8, 10, 43, 24, 123456000, time.UTC), ToolName: "read_file",
+		Arguments: json.RawMessage(`{"path":"x"}`), CallID: "oai-web:3",
+		Imported: &tooltrail.Imported{Source: "oai-web", ID: 3, Timestamp: "2026-04-08T10:43:24.123456+00:00"},
+	}},
 }
 
 func TestLeafGolden(t *testing.T) {
@@ -72,6 +77,8 @@ func TestDecodeLeafRefuses(t *testing.T) {
 		{"ErrEmptyStringNotNull", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":"","confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
 		{"ErrTimestampNotMicroseconds", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
 		{"ErrArgumentsUnsorted", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":{"b":1,"a":2},"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrImportedAsVersion1", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null,"imported":{"source":"s","id":1,"timestamp":"x"}}`},
+		{"ErrVersion2NotImported", `{"v":2,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
 		{"ErrWhitespace", `{"v":1, "id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
 		{"ErrTrailingData", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}x`},
 	}

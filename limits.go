@@ -2,6 +2,7 @@ package tooltrail
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -71,6 +72,8 @@ type content struct {
 	TaskID        string
 	UserID        string
 	CallID        string
+	Imported      *Imported // set by Import
+	At            time.Time // the entry's time when imported; zero: the log's clock
 }
 
 // validate checks a call against the limits and returns its content. The

@@ -220,6 +220,7 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 	if now.Before(head.LastTime) {
 		now = head.LastTime
 	}
+	last := head.LastTime
 	out := &Batch{Head: head}
 	leaves := make([]tlog.Hash, 0, len(batch))
 	firstInBatch := make(map[string]int)
@@ -236,12 +237,20 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 			}
 			firstInBatch[id] = i
 		}
-		e := p.c.entry(head.Size+int64(len(out.Entries))+1, now)
+		ts := now
+		if !p.c.At.IsZero() { // imported: its own time
+			ts = p.c.At
+		}
+		if ts.Before(last) { // but never before the entry it follows
+			ts = last
+		}
+		last = ts
+		e := p.c.entry(head.Size+int64(len(out.Entries))+1, ts)
 		e.Leaf = EncodeLeaf(e)
 		h := LeafHash(e.Leaf)
 		out.Entries = append(out.Entries, e)
 		leaves = append(leaves, h)
-		results[i].r = Receipt{ID: e.ID, Timestamp: now, LeafHash: h}
+		results[i].r = Receipt{ID: e.ID, Timestamp: ts, LeafHash: h}
 	}
 	if len(out.Entries) == 0 {
 		return out, nil
@@ -251,7 +260,7 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 		return nil, err
 	}
 	out.Head.Size += int64(len(out.Entries))
-	out.Head.LastTime = now
+	out.Head.LastTime = out.Entries[len(out.Entries)-1].Timestamp
 	return out, nil
 }
 
@@ -296,18 +305,19 @@ func (c content) entry(id int64, ts time.Time) Entry {
 	return Entry{
 		ID: id, Timestamp: ts, SessionID: c.SessionID, ToolName: c.ToolName, Arguments: c.Arguments,
 		ResultSummary: c.ResultSummary, Confirmed: c.Confirmed, TaskID: c.TaskID, UserID: c.UserID, CallID: c.CallID,
+		Imported: c.Imported,
 	}
 }
 
 func (e Entry) content() content {
 	return content{
 		ToolName: e.ToolName, Arguments: e.Arguments, ResultSummary: e.ResultSummary, Confirmed: e.Confirmed,
-		SessionID: e.SessionID, TaskID: e.TaskID, UserID: e.UserID, CallID: e.CallID,
+		SessionID: e.SessionID, TaskID: e.TaskID, UserID: e.UserID, CallID: e.CallID, Imported: e.Imported,
 	}
 }
 
 func (c content) sameAs(o content) bool {
 	return c.ToolName == o.ToolName && bytes.Equal(c.Arguments, o.Arguments) && c.ResultSummary == o.ResultSummary &&
 		c.Confirmed == o.Confirmed && c.SessionID == o.SessionID && c.TaskID == o.TaskID && c.UserID == o.UserID &&
-		c.CallID == o.CallID
+		c.CallID == o.CallID && (c.Imported == nil) == (o.Imported == nil) && (c.Imported == nil || *c.Imported == *o.Imported)
 }

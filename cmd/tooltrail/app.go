@@ -57,6 +57,9 @@ func commands() []spec {
 			// left in the environment.
 			noEnv: []string{"older-than-days", "all"},
 			new:   func() command { return new(purgeCommand) }},
+		{name: "import", synopsis: "--from-oaiweb postgres://... [--table audit_log] [--data DIR | --store URL]",
+			summary: "copy oAI-Web's audit log into this log, keeping its times (safe to run again)",
+			new:     func() command { return new(importCommand) }},
 	}
 }
 
