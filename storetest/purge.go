@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,4 +128,79 @@ func testPurge(t *testing.T, open OpenFunc) {
 			t.Errorf("Purge(%d days): %v, want ErrInvalidArgument", huge, err)
 		}
 	})
+}
+
+// testPurgeWhileRecording purges thousands of entries, in the store's
+// bounded chunks, while writers keep recording: every write succeeds, the
+// purge deletes exactly the entries before its cutoff, and everything else
+// stays.
+func testPurgeWhileRecording(t *testing.T, open OpenFunc) {
+	log := newLog(t, open, nil)
+	ctx := context.Background()
+	var (
+		mu       sync.Mutex
+		receipts []tooltrail.Receipt
+		wg       sync.WaitGroup
+	)
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range 700 {
+				r, err := log.Record(ctx, tooltrail.Call{ToolName: "old", Arguments: []int{w, i}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				receipts = append(receipts, r)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	cutoff := time.Now().Add(time.Millisecond)
+	for time.Now().Before(cutoff) {
+		time.Sleep(time.Millisecond)
+	}
+	stop := make(chan struct{})
+	var during []tooltrail.Receipt
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r, err := log.Record(ctx, tooltrail.Call{ToolName: "new"})
+				if err != nil {
+					t.Errorf("record during purge: %v", err)
+					return
+				}
+				mu.Lock()
+				during = append(during, r)
+				mu.Unlock()
+			}
+		})
+	}
+	n, err := log.PurgeBefore(ctx, cutoff)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(len(receipts)) {
+		t.Errorf("purge deleted %d, want the %d entries recorded before the cutoff", n, len(receipts))
+	}
+	if len(during) == 0 {
+		t.Error("no record completed while the purge ran")
+	}
+	for _, r := range during {
+		if _, err := log.Entry(ctx, r.ID); err != nil {
+			t.Fatalf("entry %d recorded during the purge: %v", r.ID, err)
+		}
+	}
+	total, err := log.Count(ctx, tooltrail.Filter{})
+	if err != nil || total != int64(len(during))+1 {
+		t.Errorf("count after purge = %d, %v; want the %d recorded during it and the purge entry", total, err, len(during))
+	}
 }
