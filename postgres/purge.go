@@ -12,7 +12,7 @@ import (
 
 // purgeChunk is how many entries one purge transaction deletes, so that
 // appends wait at most one chunk.
-const purgeChunk = 5000
+const purgeChunk = 1000
 
 // The statements of a purge chunk. The chunk holds the head row's lock, so
 // that it takes its turn with appends (which change the same counters),
