@@ -168,10 +168,28 @@ func (c *canonicalizer) object(out *bytes.Buffer, depth int) error {
 // writeJSONString writes s as a JSON string without HTML escaping. s must be
 // valid UTF-8.
 func writeJSONString(out *bytes.Buffer, s string) {
+	if plainString(s) {
+		out.WriteByte('"')
+		out.WriteString(s)
+		out.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)           // a string always encodes
 	out.Truncate(out.Len() - 1) // Encode appends a newline
+}
+
+// plainString reports whether s is printable ASCII without '"' and '\\',
+// which encoding/json writes as it is: the common case, written without an
+// encoder.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // argumentsJSON turns a Go value into canonical JSON. A json.RawMessage is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -57,6 +58,27 @@ func FuzzCheckJSONText(f *testing.F) {
 		if bytes.Contains(out, []byte("\ufffd")) && !bytes.Contains(raw, []byte("\ufffd")) &&
 			!bytes.Contains(bytes.ToLower(raw), []byte(`\ufffd`)) && utf8.Valid(raw) {
 			t.Fatalf("accepted %q, which decodes with a replacement character: %s", raw, out)
+		}
+	})
+}
+
+// FuzzWriteJSONString checks that the fast path for plain strings writes
+// exactly what encoding/json writes.
+func FuzzWriteJSONString(f *testing.F) {
+	for _, s := range []string{"plain", "<a&b>", "quote\"", "back\\slash", "tab\t", "é", "\x7f", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		var fast, slow bytes.Buffer
+		writeJSONString(&fast, s)
+		enc := json.NewEncoder(&slow)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		if got, want := fast.String(), strings.TrimSuffix(slow.String(), "\n"); got != want {
+			t.Fatalf("writeJSONString(%q) = %s, encoding/json writes %s", s, got, want)
 		}
 	})
 }
