@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/storetest"
 )
 
 // BenchmarkPurgeWhileRecording builds a log of TOOLTRAIL_BENCH_PURGE_ENTRIES
@@ -26,11 +27,11 @@ func BenchmarkPurgeWhileRecording(b *testing.B) {
 	log := openBenchLog(b, url, freshSchema(b, url))
 	ctx := context.Background()
 	old := n / 10
-	recordConcurrently(b, log, 1000, old)
+	storetest.RecordConcurrently(b, log, 1000, old)
 	time.Sleep(5 * time.Millisecond)
 	cutoff := time.Now()
 	time.Sleep(5 * time.Millisecond)
-	took := recordConcurrently(b, log, 1000, n-old)
+	took := storetest.RecordConcurrently(b, log, 1000, n-old)
 	b.Logf("built %d entries (%d before the cutoff) in %v", n, old, took)
 
 	{ // once (run with -benchtime 1x): a purge can only happen once on this data
