@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/dict"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -82,7 +83,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := tx.send(ctx, b).Close(); err != nil {
 		return unavailable("write batch", err)
 	}
-	s.names.add(names.resolved)
+	s.names.Add(names.resolved)
 	s.frontier.set(batch.Head, batch.Hashes, atx.known)
 	return nil
 }
@@ -146,10 +147,10 @@ func queueEntryRows(b *pgx.Batch, names *names, entries []tooltrail.Entry) {
 	for i := range entries {
 		e := &entries[i]
 		ids[i], ts[i], confirmed[i], leaves[i] = e.ID, e.Timestamp, e.Confirmed, e.Leaf
-		tools[i], _ = names.id(kindTool, e.ToolName)
-		sessions[i].Int64, sessions[i].Valid = names.id(kindSession, e.SessionID)
-		tasks[i].Int64, tasks[i].Valid = names.id(kindTask, e.TaskID)
-		users[i].Int64, users[i].Valid = names.id(kindUser, e.UserID)
+		tools[i], _ = names.id(dict.KindTool, e.ToolName)
+		sessions[i].Int64, sessions[i].Valid = names.id(dict.KindSession, e.SessionID)
+		tasks[i].Int64, tasks[i].Valid = names.id(dict.KindTask, e.TaskID)
+		users[i].Int64, users[i].Valid = names.id(dict.KindUser, e.UserID)
 		callIDs[i] = pgtype.Text{String: e.CallID, Valid: e.CallID != ""}
 	}
 	b.Queue(sqlInsertEntries, ids, ts, tools, sessions, tasks, users, confirmed, callIDs, leaves)
@@ -177,8 +178,8 @@ func queueCounts(b *pgx.Batch, names *names, entries []tooltrail.Entry) {
 	for i := range entries {
 		e := &entries[i]
 		k := countKey{confirmed: e.Confirmed}
-		k.tool, _ = names.id(kindTool, e.ToolName)
-		k.user, _ = names.id(kindUser, e.UserID) // 0 for none
+		k.tool, _ = names.id(dict.KindTool, e.ToolName)
+		k.user, _ = names.id(dict.KindUser, e.UserID) // 0 for none
 		counts[k]++
 	}
 	var (

@@ -3,18 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/tooltrail/tooltrail"
-)
-
-// Kinds of names in the names table.
-const (
-	kindTool    = 1
-	kindSession = 2
-	kindTask    = 3
-	kindUser    = 4
+	"github.com/tooltrail/tooltrail/internal/dict"
 )
 
 // Statements of the dictionary. sqlResolveNames inserts the names that are
@@ -31,44 +23,12 @@ SELECT n.id, n.kind, n.value FROM names n JOIN input i ON n.kind = i.kind AND n.
 JOIN unnest($1::smallint[], $2::text[]) AS i(kind, value) ON n.kind = i.kind AND n.value = i.value`
 )
 
-type nameKey struct {
-	kind  int16
-	value string
-}
-
-// maxCachedNames bounds the dictionary cache; past it, the cache starts
-// over (the names table is the truth).
-const maxCachedNames = 100_000
-
-// nameCache maps committed names to their ids, so that appends skip the
-// dictionary for values they have seen. Names are never deleted or
-// renamed (the table's triggers refuse it), so an id once committed stays
-// right for every process.
-type nameCache struct {
-	mu  sync.Mutex
-	ids map[nameKey]int64
-}
-
-func newNameCache() *nameCache { return &nameCache{ids: make(map[nameKey]int64)} }
-
-// add records names whose transaction committed.
-func (c *nameCache) add(m map[nameKey]int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.ids)+len(m) > maxCachedNames {
-		c.ids = make(map[nameKey]int64, len(m))
-	}
-	for k, v := range m {
-		c.ids[k] = v
-	}
-}
-
 // names holds the ids of the names one append uses: what the cache knew
 // and what the transaction resolved. Only resolved reaches the cache, and
 // only after the commit.
 type names struct {
-	ids      map[nameKey]int64
-	resolved map[nameKey]int64
+	ids      map[dict.Key]int64
+	resolved map[dict.Key]int64
 }
 
 // id returns the id of value of kind; "" is NULL (not valid).
@@ -76,36 +36,35 @@ func (n *names) id(kind int16, value string) (id int64, ok bool) {
 	if value == "" {
 		return 0, false
 	}
-	return n.ids[nameKey{kind, value}], true
+	return n.ids[dict.Key{Kind: kind, Value: value}], true
 }
 
 // resolveNames returns the ids of every tool, session, task and user of
 // entries, from the cache or, in one statement, from the dictionary in tx,
 // inserting the new ones.
 func (s *Store) resolveNames(ctx context.Context, tx querier, entries []tooltrail.Entry) (*names, error) {
-	n := &names{ids: make(map[nameKey]int64), resolved: make(map[nameKey]int64)}
+	n := &names{ids: make(map[dict.Key]int64), resolved: make(map[dict.Key]int64)}
 	var (
 		kinds  []int16
 		values []string
 	)
-	s.names.mu.Lock()
 	for i := range entries {
 		e := &entries[i]
-		for _, k := range [...]nameKey{{kindTool, e.ToolName}, {kindSession, e.SessionID}, {kindTask, e.TaskID}, {kindUser, e.UserID}} {
-			if k.value == "" {
+		for _, k := range [...]dict.Key{{Kind: dict.KindTool, Value: e.ToolName}, {Kind: dict.KindSession, Value: e.SessionID},
+			{Kind: dict.KindTask, Value: e.TaskID}, {Kind: dict.KindUser, Value: e.UserID}} {
+			if k.Value == "" {
 				continue
 			}
 			if _, ok := n.ids[k]; ok {
 				continue
 			}
-			id, ok := s.names.ids[k]
+			id, ok := s.names.Get(k)
 			n.ids[k] = id
 			if !ok {
-				kinds, values = append(kinds, k.kind), append(values, k.value)
+				kinds, values = append(kinds, k.Kind), append(values, k.Value)
 			}
 		}
 	}
-	s.names.mu.Unlock()
 	if len(kinds) == 0 {
 		return n, nil
 	}
@@ -131,9 +90,9 @@ func (n *names) scan(ctx context.Context, tx querier, query string, kinds []int1
 	}
 	var (
 		id int64
-		k  nameKey
+		k  dict.Key
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &k.kind, &k.value}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &k.Kind, &k.Value}, func() error {
 		n.ids[k] = id
 		n.resolved[k] = id
 		return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/dict"
 )
 
 // maxToolArms is the most matching tools a query reads one index range
@@ -71,7 +72,7 @@ func (s *Store) makePlan(ctx context.Context, f tooltrail.Filter, beforeID int64
 	for i, c := range []struct {
 		kind  int16
 		value string
-	}{{kindSession, f.SessionID}, {kindTask, f.TaskID}, {kindUser, f.UserID}} {
+	}{{dict.KindSession, f.SessionID}, {dict.KindTask, f.TaskID}, {dict.KindUser, f.UserID}} {
 		if c.value != "" {
 			r.column(&ids[3+i], "SELECT id FROM names WHERE kind = $? AND value = $?", c.kind, c.value)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/dict"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -40,7 +41,7 @@ const idleInTransactionTimeout = "30s"
 // schema.
 type Store struct {
 	pool     *pgxpool.Pool
-	names    *nameCache
+	names    *dict.Cache
 	frontier *frontierCache
 }
 
@@ -81,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, unavailable("connect", err)
 	}
-	s := &Store{pool: pool, names: newNameCache(), frontier: &frontierCache{}}
+	s := &Store{pool: pool, names: dict.NewCache(), frontier: &frontierCache{}}
 	if err := migrate(ctx, pool, cfg.Schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: schema %s: %w", cfg.Schema, err)

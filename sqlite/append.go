@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/dict"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -53,7 +54,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if batch.Head.Size != head.Size+int64(len(batch.Entries)) {
 		return fmt.Errorf("sqlite: batch of %d entries would move the head from %d to %d", len(batch.Entries), head.Size, batch.Head.Size)
 	}
-	names := &nameResolver{tx: tx, cache: s.names, seen: make(map[nameKey]int64)}
+	names := &nameResolver{tx: tx, cache: s.names, seen: make(map[dict.Key]int64)}
 	if err := insertEntries(ctx, tx, names, batch.Entries); err != nil {
 		return err
 	}
@@ -70,7 +71,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := sqlTx.Commit(); err != nil {
 		return unavailable("commit", err)
 	}
-	s.names.add(names.seen)
+	s.names.Add(names.seen)
 	return nil
 }
 
@@ -107,19 +108,19 @@ func insertChunked(ctx context.Context, tx writeTx, prefix string, cols, n int, 
 func insertEntries(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry) error {
 	return insertChunked(ctx, tx, sqlInsertEntries, entryCols, len(entries), func(i int, dst []any) ([]any, error) {
 		e := &entries[i]
-		tool, err := names.id(ctx, kindTool, e.ToolName)
+		tool, err := names.id(ctx, dict.KindTool, e.ToolName)
 		if err != nil {
 			return nil, err
 		}
-		session, err := names.id(ctx, kindSession, e.SessionID)
+		session, err := names.id(ctx, dict.KindSession, e.SessionID)
 		if err != nil {
 			return nil, err
 		}
-		task, err := names.id(ctx, kindTask, e.TaskID)
+		task, err := names.id(ctx, dict.KindTask, e.TaskID)
 		if err != nil {
 			return nil, err
 		}
-		user, err := names.id(ctx, kindUser, e.UserID)
+		user, err := names.id(ctx, dict.KindUser, e.UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -149,11 +150,11 @@ func addCounts(ctx context.Context, tx writeTx, names *nameResolver, entries []t
 	counts := make(map[countKey]int64)
 	for i := range entries {
 		e := &entries[i]
-		tool, err := names.id(ctx, kindTool, e.ToolName)
+		tool, err := names.id(ctx, dict.KindTool, e.ToolName)
 		if err != nil {
 			return err
 		}
-		user, err := names.id(ctx, kindUser, e.UserID)
+		user, err := names.id(ctx, dict.KindUser, e.UserID)
 		if err != nil {
 			return err
 		}

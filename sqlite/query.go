@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/dict"
 )
 
 // maxToolArms is the most matching tools a query reads one index range
@@ -67,7 +68,7 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		col   string
 		kind  int
 		value string
-	}{{"session", kindSession, f.SessionID}, {"task", kindTask, f.TaskID}, {"user", kindUser, f.UserID}} {
+	}{{"session", dict.KindSession, f.SessionID}, {"task", dict.KindTask, f.TaskID}, {"user", dict.KindUser, f.UserID}} {
 		if c.value != "" {
 			p.where = append(p.where, c.col+" = (SELECT id FROM names WHERE kind = ? AND value = ?)")
 			p.args = append(p.args, c.kind, c.value)
@@ -87,7 +88,7 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		}
 		if f.UserID != "" {
 			p.counted = append(p.counted, "user = (SELECT id FROM names WHERE kind = ? AND value = ?)")
-			p.countedArgs = append(p.countedArgs, kindUser, f.UserID)
+			p.countedArgs = append(p.countedArgs, dict.KindUser, f.UserID)
 		}
 		if f.ConfirmedOnly {
 			p.counted = append(p.counted, "confirmed = 1")
@@ -99,7 +100,7 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 // matchTools returns the ids of the tools whose name holds sub, ignoring
 // case as PostgreSQL's ILIKE does; % and _ are plain characters.
 func matchTools(ctx context.Context, tx *sql.Tx, sub string) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id, value FROM names WHERE kind = ?", kindTool)
+	rows, err := tx.QueryContext(ctx, "SELECT id, value FROM names WHERE kind = ?", dict.KindTool)
 	if err != nil {
 		return nil, unavailable("match tools", err)
 	}

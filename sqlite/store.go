@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/dict"
 	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -30,7 +31,7 @@ type Store struct {
 	r     *sql.DB    // readers
 	wmu   sync.Mutex // serialises Append and Purge
 	stmts *stmtCache // of w
-	names *nameCache
+	names *dict.Cache
 }
 
 var _ tooltrail.Store = (*Store)(nil)
@@ -74,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
 	}
-	s := &Store{w: w, r: r, stmts: stmts, names: newNameCache()}
+	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache()}
 	if _, err := s.Head(ctx); err != nil {
 		s.Close()
 		return nil, err
