@@ -15,7 +15,8 @@ import (
 
 // BenchmarkPurgeWhileRecording builds a log of TOOLTRAIL_BENCH_PURGE_ENTRIES
 // entries (default 500,000) in a new schema, the oldest tenth before a
-// cutoff, then purges that tenth while 16 writers keep recording, and
+// cutoff, or takes the data set in TOOLTRAIL_BENCH_SCHEMA, then purges that
+// tenth while 16 writers keep recording, and
 // reports how long the purge took and the writers' latency meanwhile. Run
 // it with -benchtime 1x.
 func BenchmarkPurgeWhileRecording(b *testing.B) {
@@ -24,15 +25,40 @@ func BenchmarkPurgeWhileRecording(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("TOOLTRAIL_BENCH_PURGE_ENTRIES")); err == nil && v > 0 {
 		n = v
 	}
-	log := openBenchLog(b, url, freshSchema(b, url))
 	ctx := context.Background()
-	old := n / 10
-	storetest.RecordConcurrently(b, log, 1000, old)
-	time.Sleep(5 * time.Millisecond)
-	cutoff := time.Now()
-	time.Sleep(5 * time.Millisecond)
-	took := storetest.RecordConcurrently(b, log, 1000, n-old)
-	b.Logf("built %d entries (%d before the cutoff) in %v", n, old, took)
+	var (
+		log    *tooltrail.Log
+		old    int
+		cutoff time.Time
+	)
+	if schema := os.Getenv("TOOLTRAIL_BENCH_SCHEMA"); schema != "" {
+		// A data set BenchmarkRead built: purge its oldest tenth (this
+		// changes it for later runs).
+		log = openBenchLog(b, url, schema)
+		head, err := log.Head(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e, err := log.Entry(ctx, head.Size/10+1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cutoff = e.Timestamp
+		before, err := log.Count(ctx, tooltrail.Filter{End: cutoff.Add(-time.Microsecond)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		old = int(before)
+	} else {
+		log = openBenchLog(b, url, freshSchema(b, url))
+		old = n / 10
+		storetest.RecordConcurrently(b, log, 1000, old)
+		time.Sleep(5 * time.Millisecond)
+		cutoff = time.Now()
+		time.Sleep(5 * time.Millisecond)
+		took := storetest.RecordConcurrently(b, log, 1000, n-old)
+		b.Logf("built %d entries (%d before the cutoff) in %v", n, old, took)
+	}
 
 	{ // once (run with -benchtime 1x): a purge can only happen once on this data
 		var (
