@@ -4,47 +4,15 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tooltrail/tooltrail/internal/migrations"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
-
-// migration is one schema step; its version is the number its file name
-// starts with.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, f := range files {
-		base := strings.TrimPrefix(f, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with its version: %w", base, err)
-		}
-		b, err := migrationFS.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
 
 // The statements of migrate. The advisory lock is keyed by the schema, so
 // that servers starting at once on one schema take turns, and those on
@@ -69,7 +37,7 @@ const (
 // version is newer than this build knows, and a schema that holds tables
 // but no tooltrail version.
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	ms, err := migrations()
+	ms, err := migrations.Load(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
@@ -105,7 +73,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	if err := tx.QueryRow(ctx, sqlSchemaVersion).Scan(&current); err != nil {
 		return unavailable("read schema version", err)
 	}
-	if latest := ms[len(ms)-1].version; current > latest {
+	if latest := ms[len(ms)-1].Version; current > latest {
 		return fmt.Errorf("schema version %d is newer than this tooltrail knows (%d): upgrade tooltrail", current, latest)
 	}
 	if current == 0 {
@@ -118,14 +86,14 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		}
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return unavailable("migration "+m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return unavailable("migration "+m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, sqlRecordVersion, m.version, m.name); err != nil {
-			return unavailable("record migration "+m.name, err)
+		if _, err := tx.Exec(ctx, sqlRecordVersion, m.Version, m.Name); err != nil {
+			return unavailable("record migration "+m.Name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
