@@ -22,9 +22,9 @@ type ImportedCall struct {
 // source, the source id and the source's own timestamp text. A call without
 // a CallID gets "Source:SourceID", so importing the same rows again appends
 // nothing: their receipts come back with Replayed set. Import returns once
-// every entry is durable, with one receipt per call. Errors: a *FieldError
-// naming the call's index for a call that breaks the limits or has no
-// source; the first commit error (earlier calls may be recorded: import
+// every entry is durable, with one receipt per call. Errors: for a call
+// that breaks the limits or has no source, an error that names the call's
+// index ("calls[3]") and wraps a *FieldError, before anything is recorded; the first commit error (earlier calls may be recorded: import
 // again to resume); ErrClosed; ctx.Err().
 func (l *Log) Import(ctx context.Context, calls []ImportedCall) ([]Receipt, error) {
 	ps := make([]*pending, len(calls))
