@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 )
 
@@ -13,8 +14,8 @@ import (
 // writes nothing, and leaves the one connection of the pool fit for the
 // next append.
 func TestAppendFailsClosed(t *testing.T) {
-	url := testURL(t)
-	store, err := postgres.Open(context.Background(), postgres.Config{URL: url, Schema: freshSchema(t, url), MaxConns: 1})
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), postgres.Config{URL: url, Schema: pgtest.FreshSchema(t, url), MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/storetest"
 )
@@ -33,10 +34,10 @@ func openBenchLog(b *testing.B, url, schema string) *tooltrail.Log {
 // BenchmarkRecord measures durable records per second through the library
 // with 1, 16 and 64 concurrent callers, each on a new schema.
 func BenchmarkRecord(b *testing.B) {
-	url := testURL(b)
+	url := pgtest.URL(b)
 	for _, callers := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			log := openBenchLog(b, url, freshSchema(b, url))
+			log := openBenchLog(b, url, pgtest.FreshSchema(b, url))
 			b.ResetTimer()
 			took := storetest.RecordConcurrently(b, log, callers, b.N)
 			b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
@@ -59,11 +60,11 @@ func benchEntries() int {
 // the end. The tables are analyzed before measuring, as autovacuum would
 // have done (it may be off on a test server).
 func BenchmarkRead(b *testing.B) {
-	url := testURL(b)
+	url := pgtest.URL(b)
 	n := benchEntries()
 	schema := os.Getenv("TOOLTRAIL_BENCH_SCHEMA")
 	if schema == "" {
-		schema = freshSchema(b, url)
+		schema = pgtest.FreshSchema(b, url)
 	}
 	log := openBenchLog(b, url, schema)
 	ctx := context.Background()
@@ -75,7 +76,7 @@ func BenchmarkRead(b *testing.B) {
 		took := storetest.RecordConcurrently(b, log, 1000, n-int(head.Size))
 		b.Logf("built %d entries in %v", n, took)
 	}
-	conn := connect(b, url, schema)
+	conn := pgtest.Connect(b, url, schema)
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE entries, names, counts, hashes"); err != nil {
 		b.Fatal(err)
 	}
@@ -88,10 +89,10 @@ func BenchmarkRead(b *testing.B) {
 // choice of unnest for Append, which also lets every write of a batch and
 // its COMMIT share one round trip, as COPY cannot.
 func BenchmarkInsertEntries(b *testing.B) {
-	url := testURL(b)
-	schema := freshSchema(b, url)
+	url := pgtest.URL(b)
+	schema := pgtest.FreshSchema(b, url)
 	openStore(b, url, schema) // creates the tables
-	conn := connect(b, url, schema)
+	conn := pgtest.Connect(b, url, schema)
 	ctx := context.Background()
 	leaf := []byte(`{"v":1,"id":1,"timestamp":"2026-03-01T12:00:00.000000Z","tool_name":"tool_07","arguments":{"n":1,"options":{"depth":3,"encoding":"utf-8","recursive":true},"path":"/srv/data/project-12/file-1.txt","query":"SELECT name, owner FROM resources WHERE region = 'eu-west-1' LIMIT 100"},"result_summary":"ok: 42 rows, 1.2 KiB","confirmed":false,"session_id":"session-123","task_id":"task-0042","user_id":"user-07","call_id":null}`)
 	cols := []string{"id", "ts", "tool", "session", "task", "user", "confirmed", "call_id", "leaf"}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/storetest"
 	"golang.org/x/mod/sumdb/tlog"
@@ -18,8 +19,8 @@ import (
 // goroutines through two Logs: the head row's lock keeps the ids dense and
 // the tree one tree.
 func TestTwoServersOneLog(t *testing.T) {
-	url := testURL(t)
-	schema := freshSchema(t, url)
+	url := pgtest.URL(t)
+	schema := pgtest.FreshSchema(t, url)
 	ctx := context.Background()
 
 	// Both open at once: the migration's advisory lock makes them take turns.

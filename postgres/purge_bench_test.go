@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/storetest"
 )
 
@@ -20,7 +21,7 @@ import (
 // reports how long the purge took and the writers' latency meanwhile. Run
 // it with -benchtime 1x.
 func BenchmarkPurgeWhileRecording(b *testing.B) {
-	url := testURL(b)
+	url := pgtest.URL(b)
 	n := 500_000
 	if v, err := strconv.Atoi(os.Getenv("TOOLTRAIL_BENCH_PURGE_ENTRIES")); err == nil && v > 0 {
 		n = v
@@ -50,7 +51,7 @@ func BenchmarkPurgeWhileRecording(b *testing.B) {
 		}
 		old = int(before)
 	} else {
-		log = openBenchLog(b, url, freshSchema(b, url))
+		log = openBenchLog(b, url, pgtest.FreshSchema(b, url))
 		old = n / 10
 		storetest.RecordConcurrently(b, log, 1000, old)
 		time.Sleep(5 * time.Millisecond)

@@ -2,69 +2,17 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/storetest"
 )
-
-// testURL returns the database of the tests, TOOLTRAIL_TEST_POSTGRES. It
-// skips the test when that is unset, but fails it in CI, which must test
-// PostgreSQL.
-func testURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("TOOLTRAIL_TEST_POSTGRES")
-	if url == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("TOOLTRAIL_TEST_POSTGRES is not set; CI must test against PostgreSQL")
-		}
-		t.Skip("TOOLTRAIL_TEST_POSTGRES is not set (a postgres:// URL)")
-	}
-	return url
-}
-
-// freshSchema returns the name of a schema no one uses, and drops the
-// schema with everything in it when the test ends.
-func freshSchema(t testing.TB, url string) string {
-	t.Helper()
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "tt_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		conn := connect(t, url, "")
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-// connect opens a plain connection, not through a store, with search_path
-// set to schema unless it is "". It is closed when the test ends.
-func connect(t testing.TB, url, schema string) *pgx.Conn {
-	t.Helper()
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if schema != "" {
-		cfg.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
-	}
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
 
 // openStore opens a store on schema, closed when the test ends.
 func openStore(t testing.TB, url, schema string) *postgres.Store {
@@ -89,13 +37,13 @@ func newLog(t testing.TB, store tooltrail.Store) *tooltrail.Log {
 }
 
 func TestConformance(t *testing.T) {
-	url := testURL(t)
-	storetest.Run(t, func(t *testing.T) tooltrail.Store { return openStore(t, url, freshSchema(t, url)) })
+	url := pgtest.URL(t)
+	storetest.Run(t, func(t *testing.T) tooltrail.Store { return openStore(t, url, pgtest.FreshSchema(t, url)) })
 }
 
 // TestOpen checks what Open refuses.
 func TestOpen(t *testing.T) {
-	url := testURL(t)
+	url := pgtest.URL(t)
 	tests := []struct {
 		name    string
 		prepare func(t *testing.T, schema string) // before Open
@@ -107,7 +55,7 @@ func TestOpen(t *testing.T) {
 			return postgres.Config{URL: url, Schema: strings.Repeat("s", 64)}
 		}, "longer than 63"},
 		{"ErrNotATooltrailSchema", func(t *testing.T, schema string) {
-			conn := connect(t, url, "")
+			conn := pgtest.Connect(t, url, "")
 			ident := pgx.Identifier{schema}.Sanitize()
 			if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+ident+"; CREATE TABLE "+ident+".other (x int)"); err != nil {
 				t.Fatal(err)
@@ -115,7 +63,7 @@ func TestOpen(t *testing.T) {
 		}, nil, "not a tooltrail schema"},
 		{"ErrSchemaNewer", func(t *testing.T, schema string) {
 			openStore(t, url, schema).Close()
-			conn := connect(t, url, schema)
+			conn := pgtest.Connect(t, url, schema)
 			if _, err := conn.Exec(context.Background(), "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')"); err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +75,7 @@ func TestOpen(t *testing.T) {
 			}
 		}, nil, ""},
 		{"EmptySchemaOfAdministratorIsUsed", func(t *testing.T, schema string) {
-			conn := connect(t, url, "")
+			conn := pgtest.Connect(t, url, "")
 			if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +83,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			schema := freshSchema(t, url)
+			schema := pgtest.FreshSchema(t, url)
 			if tt.prepare != nil {
 				tt.prepare(t, schema)
 			}
@@ -161,8 +109,8 @@ func TestOpen(t *testing.T) {
 // intruder with the store's credentials could: the database refuses every
 // change but appends and the purge's deletes.
 func TestAppendOnly(t *testing.T) {
-	url := testURL(t)
-	schema := freshSchema(t, url)
+	url := pgtest.URL(t)
+	schema := pgtest.FreshSchema(t, url)
 	store := openStore(t, url, schema)
 	log := newLog(t, store)
 	for _, tool := range []string{"a", "b", "c"} {
@@ -170,7 +118,7 @@ func TestAppendOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conn := connect(t, url, schema)
+	conn := pgtest.Connect(t, url, schema)
 	ctx := context.Background()
 	rows := func(table string) int64 {
 		t.Helper()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/client"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 )
 
@@ -20,8 +21,8 @@ import (
 // bounded time instead of hanging, nothing acknowledged is lost, and the
 // server records again by itself once the database is back.
 func TestDatabaseGoesAway(t *testing.T) {
-	base := postgresURL(t)
-	storeURL, schema := freshSchema(t, base)
+	base := pgtest.URL(t)
+	storeURL, schema := freshStore(t, base)
 	u, err := url.Parse(storeURL)
 	if err != nil {
 		t.Fatal(err)

@@ -9,14 +9,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/sqlite"
 )
 
 // TestImportFromOAIWeb imports a real oAI-Web-shaped audit_log table into
 // an empty log, then again: the second run imports nothing twice.
 func TestImportFromOAIWeb(t *testing.T) {
-	base := postgresURL(t)
-	_, schema := freshSchema(t, base)
+	base := pgtest.URL(t)
+	_, schema := freshStore(t, base)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {

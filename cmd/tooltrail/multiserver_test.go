@@ -3,11 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -17,53 +14,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/client"
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/storetest"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// postgresURL returns TOOLTRAIL_TEST_POSTGRES, skipping the test when it
-// is unset (failing it when CI is set).
-func postgresURL(t *testing.T) string {
+// freshStore returns a store URL for a new schema of base, dropped after
+// the test, and the schema's name.
+func freshStore(t *testing.T, base string) (storeURL, schema string) {
 	t.Helper()
-	u := os.Getenv("TOOLTRAIL_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("TOOLTRAIL_TEST_POSTGRES is not set; CI must test against PostgreSQL")
-		}
-		t.Skip("TOOLTRAIL_TEST_POSTGRES is not set (a postgres:// URL)")
-	}
-	return u
-}
-
-// freshSchema returns a store URL for a new schema, dropped after the test.
-func freshSchema(t *testing.T, base string) (storeURL, schema string) {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema = "tt_cmd_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("schema", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), schema
+	schema = pgtest.FreshSchema(t, base)
+	return pgtest.StoreURL(t, base, schema), schema
 }
 
 // serverProcess is tooltrail serve running as a child process.
@@ -124,8 +88,8 @@ func (p *serverProcess) stop(t *testing.T) int {
 // schema, records through both at once, and checks that the ids are dense
 // and unique and that there is one tree over all entries.
 func TestTwoServersOneDatabase(t *testing.T) {
-	base := postgresURL(t)
-	storeURL, schema := freshSchema(t, base)
+	base := pgtest.URL(t)
+	storeURL, schema := freshStore(t, base)
 	servers := []*serverProcess{startProcess(t, "--store", storeURL), startProcess(t, "--store", storeURL)}
 
 	const callersPerServer, each = 16, 40
