@@ -25,6 +25,10 @@ type Config struct {
 	Now func() time.Time
 	// Observer is told of every commit; default none.
 	Observer Observer
+	// Committed is called by the sequencer with the new head after every
+	// batch that appended entries is durable; it must not block. A Notary's
+	// Notify fits. Default none.
+	Committed func(Head)
 	// Logger receives the log's own messages (never arguments or result
 	// summaries); default slog.Default().
 	Logger *slog.Logger
@@ -183,8 +187,11 @@ func (l *Log) commit(batch []*pending) {
 	defer cancel()
 	start := time.Now()
 	results := make([]result, len(batch))
+	var sealed *Batch
 	err := l.store.Append(ctx, func(ctx context.Context, tx AppendTx) (*Batch, error) {
-		return l.seal(ctx, tx, batch, results)
+		b, err := l.seal(ctx, tx, batch, results)
+		sealed = b
+		return b, err
 	})
 	if err != nil {
 		if !errors.Is(err, ErrUnavailable) {
@@ -201,6 +208,9 @@ func (l *Log) commit(batch []*pending) {
 	}
 	if l.cfg.Observer != nil {
 		l.cfg.Observer.Committed(len(batch), time.Since(start))
+	}
+	if l.cfg.Committed != nil && sealed != nil && len(sealed.Entries) > 0 {
+		l.cfg.Committed(sealed.Head)
 	}
 	for i, p := range batch {
 		p.reply <- results[i]

@@ -48,6 +48,26 @@ type Store interface {
 	// Head returns the committed head of the log.
 	Head(ctx context.Context) (Head, error)
 
+	// ReadHashes returns the stored tree hashes at the given indexes (see
+	// tlog.StoredHashIndex), in order, as of the committed head. A missing
+	// or malformed hash is an error wrapping ErrCorrupt.
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+
+	// Rows returns at most limit live entries with an id above afterID, in
+	// id order, each with the columns the store filters by (ID, Timestamp,
+	// ToolName, SessionID, TaskID, UserID, Confirmed, CallID) as the store
+	// holds them, and Leaf. It is how a verifier checks that the columns
+	// say what the leaves say.
+	Rows(ctx context.Context, afterID int64, limit int) ([]Entry, error)
+
+	// SaveCheckpoint keeps a signed checkpoint of a tree of size entries
+	// as the latest, unless the store holds one of a larger tree.
+	SaveCheckpoint(ctx context.Context, size int64, note []byte) error
+
+	// Checkpoint returns the latest signed checkpoint saved, or nil when
+	// there is none.
+	Checkpoint(ctx context.Context) ([]byte, error)
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -44,6 +44,9 @@ type Config struct {
 	Metrics *Metrics
 	// MaxBodyBytes bounds a request body; default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Notary signs the checkpoints that /v1/log, /v1/checkpoint and /tile/
+	// serve and that proofs default to; nil: those answer 404.
+	Notary *tooltrail.Notary
 }
 
 // Server serves HTTP API v1 over a Log. It implements http.Handler and is
@@ -53,6 +56,7 @@ type Server struct {
 	logger   *slog.Logger
 	metrics  *Metrics
 	maxBody  int64
+	notary   *tooltrail.Notary
 	mux      *http.ServeMux
 	patterns map[string]bool // the patterns of mux, for route labels
 }
@@ -65,6 +69,11 @@ type Server struct {
 //	GET  /v1/entries/{id}     one entry, with its leaf
 //	GET  /v1/tools            tool names with counts
 //	POST /v1/purge            purge old entries
+//	GET  /v1/log              origin, verifier key and signed tree size
+//	GET  /v1/checkpoint       the latest signed checkpoint
+//	GET  /v1/entries/{id}/proof  inclusion proof (tree_size)
+//	GET  /v1/consistency      consistency proof (from, to)
+//	GET  /tile/...            C2SP tlog-tiles hash tiles
 //	GET  /healthz             liveness and tree size
 //	GET  /metrics             Prometheus metrics of cfg.Metrics
 //
@@ -85,6 +94,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		logger:   cfg.Logger,
 		metrics:  cfg.Metrics,
 		maxBody:  cfg.MaxBodyBytes,
+		notary:   cfg.Notary,
 		mux:      http.NewServeMux(),
 		patterns: make(map[string]bool),
 	}
@@ -95,6 +105,11 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	s.handle("GET /v1/entries/{id}", http.HandlerFunc(s.getEntry))
 	s.handle("GET /v1/tools", http.HandlerFunc(s.getTools))
 	s.handle("POST /v1/purge", http.HandlerFunc(s.postPurge))
+	s.handle("GET /v1/log", http.HandlerFunc(s.getLog))
+	s.handle("GET /v1/checkpoint", http.HandlerFunc(s.getCheckpoint))
+	s.handle("GET /v1/entries/{id}/proof", http.HandlerFunc(s.getProof))
+	s.handle("GET /v1/consistency", http.HandlerFunc(s.getConsistency))
+	s.handle("GET /tile/{path...}", http.HandlerFunc(s.getTile))
 	s.handle("GET /healthz", http.HandlerFunc(s.getHealth))
 	s.handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError),

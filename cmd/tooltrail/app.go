@@ -43,7 +43,7 @@ type spec struct {
 // commands returns the subcommands, in the order help lists them.
 func commands() []spec {
 	return []spec{
-		{name: "serve", synopsis: "[--addr HOST:PORT] [--data DIR] [--store URL] [--retention AGE]",
+		{name: "serve", synopsis: "[--addr HOST:PORT] [--data DIR] [--store URL] [--origin NAME] [--checkpoint-mirror DIR] [--retention AGE]",
 			summary: "run the tooltrail server", new: func() command { return new(serveCommand) }},
 		{name: "record", synopsis: "--tool NAME [--args JSON | --args-file FILE|-] [flags]",
 			summary: "record one tool call", new: func() command { return new(recordCommand) }},
@@ -57,6 +57,9 @@ func commands() []spec {
 			// left in the environment.
 			noEnv: []string{"older-than-days", "all"},
 			new:   func() command { return new(purgeCommand) }},
+		{name: "verify", synopsis: "[--data DIR | --store URL] [--key KEY] [--checkpoint-mirror DIR] | --server URL --checkpoint FILE --key KEY",
+			summary: "check that no entry was changed, dropped or reordered",
+			new:     func() command { return new(verifyCommand) }},
 		{name: "import", synopsis: "--from-oaiweb postgres://... [--table audit_log] [--data DIR | --store URL]",
 			summary: "copy oAI-Web's audit log into this log, keeping its times (safe to run again)",
 			new:     func() command { return new(importCommand) }},

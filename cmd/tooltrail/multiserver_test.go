@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/storetest"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -36,11 +38,11 @@ type serverProcess struct {
 	url string
 }
 
-// startProcess starts the test binary as `tooltrail serve` with args and
-// waits until it listens.
-func startProcess(t *testing.T, args ...string) *serverProcess {
+// startProcess starts the test binary as `tooltrail serve --data data`
+// with args and waits until it listens.
+func startProcess(t *testing.T, data string, args ...string) *serverProcess {
 	t.Helper()
-	all, _ := json.Marshal(append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...))
+	all, _ := json.Marshal(append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(all))
 	cmd.Stderr = os.Stderr
@@ -54,7 +56,9 @@ func startProcess(t *testing.T, args ...string) *serverProcess {
 	p := &serverProcess{cmd: cmd}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	listening := make(chan string, 1)
+	exited := make(chan struct{})
 	go func() {
+		defer close(exited)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "tooltrail serving on "); ok {
@@ -64,6 +68,8 @@ func startProcess(t *testing.T, args ...string) *serverProcess {
 	}()
 	select {
 	case p.url = <-listening:
+	case <-exited:
+		t.Fatal("server process exited before it listened (its error is above)")
 	case <-time.After(30 * time.Second):
 		t.Fatal("server process did not listen within 30s")
 	}
@@ -90,7 +96,18 @@ func (p *serverProcess) stop(t *testing.T) int {
 func TestTwoServersOneDatabase(t *testing.T) {
 	base := pgtest.URL(t)
 	storeURL, schema := freshStore(t, base)
-	servers := []*serverProcess{startProcess(t, "--store", storeURL), startProcess(t, "--store", storeURL)}
+	// The servers of one log share its key: the second gets a copy of the
+	// key the first made.
+	data := []string{t.TempDir(), t.TempDir()}
+	servers := []*serverProcess{startProcess(t, data[0], "--store", storeURL)}
+	key, err := os.ReadFile(filepath.Join(data[0], keyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data[1], keyFileName), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	servers = append(servers, startProcess(t, data[1], "--store", storeURL))
 
 	const callersPerServer, each = 16, 40
 	var (
@@ -145,7 +162,8 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	// One tree: the head's root is the root over every receipt's leaf hash
 	// in id order.
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, postgres.Config{URL: base, Schema: schema})
+	var store *postgres.Store
+	store, err = postgres.Open(ctx, postgres.Config{URL: base, Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,5 +179,39 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	root := storetest.RootOf(t, leaves)
 	if head.Size != total || head.Root != root {
 		t.Errorf("head %d %v; want %d entries with root %v from the receipts", head.Size, head.Root, total, root)
+	}
+
+	// Both servers signed checkpoints of that one tree, with the one key,
+	// and the last ones cover everything: verify finds nothing wrong
+	// against either server's checkpoint.
+	k, err := parseKeyFile(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(k.verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cps [][]byte
+	for _, d := range data {
+		b, err := os.ReadFile(filepath.Join(d, checkpointFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tooltrail.OpenCheckpoint(b, v)
+		if err != nil {
+			t.Fatalf("checkpoint of %s: %v", d, err)
+		}
+		if c.Size != total || c.Root != root {
+			t.Errorf("the last checkpoint of %s is of %d entries, root %v; want %d, %v", d, c.Size, c.Root, total, root)
+		}
+		cps = append(cps, b)
+	}
+	rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: v, Checkpoints: cps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || rep.Checked != total {
+		t.Errorf("verify: %d checked of %d, problems %v", rep.Checked, total, rep.Problems)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,8 @@ type serveCommand struct {
 	store         string
 	retention     retentionFlag
 	commitTimeout time.Duration
+	origin        string
+	mirror        string
 	homeErr       error // why there is no default --data, if there is none
 }
 
@@ -46,6 +49,8 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", defData, "data `DIR`, created with mode 0700")
 	fs.StringVar(&c.store, "store", "", "store `URL`: sqlite:PATH (default sqlite:DIR/tooltrail.db), or postgres://USER@HOST/DB[?schema=NAME] for several servers on one database")
 	fs.DurationVar(&c.commitTimeout, "commit-timeout", 10*time.Second, "how long one batch's commit may take before every call of it fails with 503 (the store is then taken as unreachable)")
+	fs.StringVar(&c.origin, "origin", "", "the log's `NAME` in its signed checkpoints, such as example.com/agents-audit; set once, when the key is made (default HOSTNAME/tooltrail)")
+	fs.StringVar(&c.mirror, "checkpoint-mirror", "", "also write every signed checkpoint to `DIR`/checkpoint, outside the store, so that a store rolled back or cut short is caught against it")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -93,7 +98,18 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if c.commitTimeout <= 0 {
 		return errors.Join(usagef("--commit-timeout must be positive, got %v", c.commitTimeout), closeStore(store))
 	}
-	log, err := tooltrail.New(ctx, store, tooltrail.Config{Observer: metrics, Logger: logger, CommitTimeout: c.commitTimeout})
+	key, created, err := loadOrCreateKey(data, c.origin)
+	if err != nil {
+		return errors.Join(err, closeStore(store))
+	}
+	notary, err := c.newNotary(ctx, store, data, key, logger)
+	if err != nil {
+		return errors.Join(err, closeStore(store))
+	}
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{
+		Observer: metrics, Logger: logger, CommitTimeout: c.commitTimeout,
+		Committed: func(tooltrail.Head) { notary.Notify() },
+	})
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
@@ -102,7 +118,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		return errors.Join(fmt.Errorf("listen: %w", err), log.Close(), closeStore(store))
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics}),
+		Handler:           httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -113,8 +129,18 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	fmt.Fprintf(s.stdout, "tooltrail serving on http://%s\ndata directory: %s\nstore: %s\n", ln.Addr(), data, redactURL(storeURL))
-	logger.Info("serving", "addr", ln.Addr().String(), "data", data, "store", redactURL(storeURL), "retention", c.retention.String())
+	fmt.Fprintf(s.stdout, "tooltrail serving on http://%s\ndata directory: %s\nstore: %s\norigin: %s\nverifier key: %s\n",
+		ln.Addr(), data, redactURL(storeURL), key.origin, key.verifier)
+	if created {
+		fmt.Fprintf(s.stdout, "a new signing key was made in %s: keep it secret, back it up, and give the verifier key to whoever checks this log\n",
+			filepath.Join(data, keyFileName))
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "data", data, "store", redactURL(storeURL), "retention", c.retention.String(),
+		"origin", key.origin, "tree_size", notary.Latest().Size)
+
+	notaryCtx, stopNotary := context.WithCancel(context.WithoutCancel(ctx))
+	var signing sync.WaitGroup
+	signing.Go(func() { notary.Run(notaryCtx) })
 
 	retCtx, stopRetention := context.WithCancel(ctx)
 	var retention sync.WaitGroup
@@ -132,12 +158,68 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	errs = append(errs, shutdown(ctx, srv))
 	stopRetention()
 	retention.Wait()
-	errs = append(errs, log.Close(), closeStore(store))
+	errs = append(errs, log.Close())
+	stopNotary()
+	signing.Wait()
+	errs = append(errs, signLast(ctx, store, notary), closeStore(store))
 	if err := errors.Join(errs...); err != nil {
 		logger.Error("stopped with errors", "err", err)
 		return err
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// newNotary returns the signer of the log's checkpoints: it trusts the
+// checkpoint of the data directory and of the mirror, and publishes every
+// new one to both. Errors: a store that does not extend them (the server
+// must not serve it), unreadable files.
+func (c *serveCommand) newNotary(ctx context.Context, store tooltrail.Store, data string, key logKey, logger *slog.Logger) (*tooltrail.Notary, error) {
+	files := []string{filepath.Join(data, checkpointFileName)}
+	if c.mirror != "" {
+		if err := os.MkdirAll(c.mirror, 0o700); err != nil {
+			return nil, fmt.Errorf("create checkpoint mirror: %w", err)
+		}
+		files = append(files, filepath.Join(c.mirror, checkpointFileName))
+	}
+	var trusted [][]byte
+	for _, f := range files {
+		b, err := readCheckpointFile(f)
+		if err != nil {
+			return nil, err
+		}
+		trusted = append(trusted, b)
+	}
+	n, err := tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{
+		SignerKey: key.signer, VerifierKey: key.verifier, Trusted: trusted, Logger: logger,
+		Publish: func(ctx context.Context, sc tooltrail.SignedCheckpoint) error {
+			var errs []error
+			for _, f := range files {
+				errs = append(errs, writeCheckpointFile(f, sc.Note))
+			}
+			return errors.Join(errs...)
+		},
+	})
+	if errors.Is(err, tooltrail.ErrCorrupt) {
+		return nil, fmt.Errorf("refusing to serve: the store is not the log its last signed checkpoint vouches for (%s); find out with 'tooltrail verify': %w", strings.Join(files, ", "), err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoints: %w", err)
+	}
+	return n, nil
+}
+
+// signLast signs a checkpoint of the head the server leaves behind.
+func signLast(ctx context.Context, store tooltrail.Store, n *tooltrail.Notary) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	head, err := store.Head(ctx)
+	if err == nil {
+		_, err = n.Sign(ctx, head)
+	}
+	if err != nil {
+		return fmt.Errorf("sign the last checkpoint: %w", err)
+	}
 	return nil
 }
 

@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/tooltrail/tooltrail"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// logInfo is the answer of GET /v1/log.
+type logInfo struct {
+	Origin      string `json:"origin"`
+	VerifierKey string `json:"verifier_key"`
+	TreeSize    int64  `json:"tree_size"`
+}
+
+// inclusionProof is the answer of GET /v1/entries/{id}/proof.
+type inclusionProof struct {
+	ID        int64    `json:"id"`
+	LeafIndex int64    `json:"leaf_index"`
+	TreeSize  int64    `json:"tree_size"`
+	LeafHash  string   `json:"leaf_hash"`
+	Proof     []string `json:"proof"`
+}
+
+// consistencyProof is the answer of GET /v1/consistency.
+type consistencyProof struct {
+	From  int64    `json:"from"`
+	To    int64    `json:"to"`
+	Proof []string `json:"proof"`
+}
+
+func b64(hs []tlog.Hash) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	return out
+}
+
+// errNoNotary answers the endpoints of tamper evidence on a server that
+// was built without a Notary.
+var errNoNotary = &apiError{status: http.StatusNotFound, code: codeNotFound, message: "this server signs no checkpoints"}
+
+// getLog is GET /v1/log: the log's origin, key and signed tree size.
+func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
+	if err := noQuery(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.notary == nil {
+		s.fail(w, r, errNoNotary)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, logInfo{Origin: s.notary.Origin(), VerifierKey: s.notary.VerifierKey(), TreeSize: s.notary.Latest().Size})
+}
+
+// getCheckpoint is GET /v1/checkpoint: the latest signed checkpoint.
+func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
+	if err := noQuery(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.notary == nil {
+		s.fail(w, r, errNoNotary)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.notary.Latest().Note)
+}
+
+// getProof is GET /v1/entries/{id}/proof?tree_size=N: the inclusion proof
+// of an entry in the tree of N entries, by default the latest checkpoint's.
+func (s *Server) getProof(w http.ResponseWriter, r *http.Request) {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sizes, err := s.sizeParams(r, "tree_size")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.log.InclusionProof(r.Context(), id, sizes["tree_size"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, inclusionProof{
+		ID: p.ID, LeafIndex: p.LeafIndex, TreeSize: p.TreeSize,
+		LeafHash: base64.StdEncoding.EncodeToString(p.LeafHash[:]), Proof: b64(p.Proof),
+	})
+}
+
+// getConsistency is GET /v1/consistency?from=M&to=N: the proof that the
+// tree of N entries (default: the latest checkpoint's) extends that of M.
+func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
+	sizes, err := s.sizeParams(r, "from", "to")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, ok := sizes["given from"]; !ok {
+		s.fail(w, r, &tooltrail.FieldError{Field: "from", Reason: "is required: the size of the older tree", Err: tooltrail.ErrInvalidArgument})
+		return
+	}
+	p, err := s.log.ConsistencyProof(r.Context(), sizes["from"], sizes["to"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, consistencyProof{From: p.From, To: p.To, Proof: b64(p.Proof)})
+}
+
+// getTile is GET /tile/{path...}: a C2SP tlog-tiles hash tile inside the
+// tree of the latest checkpoint. Full tiles never change and are cached
+// for a year; partial ones not.
+func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
+	if err := noQuery(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.notary == nil {
+		s.fail(w, r, errNoNotary)
+		return
+	}
+	path := r.PathValue("path")
+	data, err := s.log.Tile(r.Context(), path, s.notary.Latest().Size)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	if len(data) == tlog.HashSize<<tooltrail.TileHeight {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+}
+
+// sizeParams reads the tree sizes named from the query string, which may
+// hold nothing else. A size absent defaults to the latest checkpoint's;
+// "given NAME" is set in the result for each one given.
+func (s *Server) sizeParams(r *http.Request, names ...string) (map[string]int64, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: malformed query string: %w", tooltrail.ErrInvalidArgument, err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(names, k) {
+			return nil, &tooltrail.FieldError{Field: k, Reason: fmt.Sprintf("is not a parameter of this endpoint; it takes %v", names), Err: tooltrail.ErrInvalidArgument}
+		}
+	}
+	out := make(map[string]int64)
+	for _, name := range names {
+		vs, ok := q[name]
+		if !ok {
+			if s.notary == nil {
+				return nil, &tooltrail.FieldError{Field: name, Reason: "is required on a server that signs no checkpoints", Err: tooltrail.ErrInvalidArgument}
+			}
+			out[name] = s.notary.Latest().Size
+			continue
+		}
+		if len(vs) != 1 {
+			return nil, &tooltrail.FieldError{Field: name, Reason: "is given more than once", Err: tooltrail.ErrInvalidArgument}
+		}
+		n, err := strconv.ParseInt(vs[0], 10, 64)
+		if err != nil || n < 0 || strconv.FormatInt(n, 10) != vs[0] {
+			return nil, &tooltrail.FieldError{Field: name, Reason: fmt.Sprintf("%q is not a tree size: use a whole number of at least 0", vs[0]), Err: tooltrail.ErrInvalidArgument}
+		}
+		out[name] = n
+		out["given "+name] = 1
+	}
+	return out, nil
+}

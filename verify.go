@@ -1,0 +1,337 @@
+package tooltrail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// verifyBatch is how many entries Verify reads at a time.
+const verifyBatch = 10_000
+
+// VerifyOptions sets up Verify.
+type VerifyOptions struct {
+	// Verifier is the log's public key (required): every checkpoint is
+	// opened with it.
+	Verifier note.Verifier
+	// Checkpoints are signed checkpoints kept outside the store (a mirror,
+	// a client's last one) to check the tree against, besides the one the
+	// store holds. Empty entries are skipped.
+	Checkpoints [][]byte
+	// Progress, when set, is called after every batch of entries with the
+	// highest id checked and the tree size.
+	Progress func(done, size int64)
+}
+
+// Problem is one thing Verify found wrong. ID is the entry it concerns, or
+// 0 when it concerns the log as a whole (a checkpoint, the head).
+type Problem struct {
+	ID   int64
+	What string
+}
+
+func (p Problem) String() string {
+	if p.ID == 0 {
+		return p.What
+	}
+	return fmt.Sprintf("entry %d: %s", p.ID, p.What)
+}
+
+// VerifyReport is what Verify found.
+type VerifyReport struct {
+	Size          int64      // entries in the store's tree
+	Checked       int64      // live entries whose leaf and columns were checked
+	PurgedThrough int64      // entries 1..PurgedThrough were purged (0: none)
+	Checkpoint    Checkpoint // the largest valid signed checkpoint compared
+	Problems      []Problem  // in the order found; the first names the first wrong entry
+}
+
+// OK says whether nothing was wrong.
+func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// maxProblems bounds the problems a report lists: past it, one tampered
+// table would make the report as large as the log.
+const maxProblems = 100
+
+func (r *VerifyReport) add(id int64, format string, args ...any) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, Problem{ID: id, What: fmt.Sprintf(format, args...)})
+	}
+}
+
+// Verify checks everything a store holds against itself and against the
+// signed checkpoints: it re-hashes every kept leaf and compares the hash
+// with the tree's; checks that each leaf is canonical, carries its own id
+// and says what the row's columns say; recomputes every tree hash from
+// the leaves (and, for purged entries, the kept leaf hashes) and compares
+// it with the stored one; and compares the roots with the head and with
+// every checkpoint. Entries missing before the oldest kept one are
+// reported as purged when a purge is recorded, and as a problem otherwise;
+// missing entries after it are always a problem. Errors: a missing
+// verifier; the store's errors (ErrUnavailable) — what the data says is
+// in the report, not in the error.
+func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport, error) {
+	if opts.Verifier == nil {
+		return nil, errors.New("verify: the log's verifier key is required")
+	}
+	head, err := store.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &VerifyReport{Size: head.Size}
+	roots, err := checkpointRoots(ctx, store, opts, head, rep)
+	if err != nil {
+		return nil, err
+	}
+	w := &treeWalk{roots: roots, rep: rep}
+	var after int64
+	purgeSeen := false
+	for after < head.Size {
+		rows, err := store.Rows(ctx, after, verifyBatch)
+		if err != nil {
+			return nil, err
+		}
+		end := head.Size
+		if len(rows) == verifyBatch {
+			end = rows[len(rows)-1].ID
+		}
+		if err := w.readStored(ctx, store, after, end); err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			row := &rows[i]
+			if row.ID > head.Size {
+				rep.add(row.ID, "is stored, but the head says the log holds %d entries", head.Size)
+				continue
+			}
+			w.missing(after+1, row.ID-1)
+			w.live(row)
+			if row.ToolName == PurgeTool {
+				purgeSeen = true
+			}
+			after = row.ID
+		}
+		if end == head.Size {
+			w.missing(after+1, head.Size)
+			after = head.Size
+		}
+		if opts.Progress != nil {
+			opts.Progress(after, head.Size)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if rep.PurgedThrough > 0 && !purgeSeen {
+		rep.Problems = append([]Problem{{ID: 1, What: fmt.Sprintf("entries 1 to %d are missing and no purge is recorded", rep.PurgedThrough)}}, rep.Problems...)
+	}
+	root := EmptyRoot
+	if head.Size > 0 {
+		if root, err = tlog.TreeHash(head.Size, w); err != nil {
+			return nil, fmt.Errorf("verify: recompute root: %w", err)
+		}
+		if root != head.Root {
+			rep.add(0, "the head says root %s for %d entries, the leaves give %s", head.Root, head.Size, root)
+		}
+	}
+	return rep, nil
+}
+
+// checkpointRoots opens the store's checkpoint and opts.Checkpoints and
+// returns the root each says for its size; checkpoints that do not open,
+// disagree with each other or are larger than the store go into rep.
+func checkpointRoots(ctx context.Context, store Store, opts VerifyOptions, head Head, rep *VerifyReport) (map[int64]tlog.Hash, error) {
+	stored, err := store.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type source struct {
+		name string
+		note []byte
+	}
+	sources := []source{{"the store's checkpoint", stored}}
+	for i, c := range opts.Checkpoints {
+		sources = append(sources, source{fmt.Sprintf("checkpoint %d given", i+1), c})
+	}
+	roots := make(map[int64]tlog.Hash)
+	for _, s := range sources {
+		if len(s.note) == 0 {
+			continue
+		}
+		c, err := OpenCheckpoint(s.note, opts.Verifier)
+		if err != nil {
+			rep.add(0, "%s: %v", s.name, err)
+			continue
+		}
+		if c.Size == 0 {
+			continue
+		}
+		if c.Size > head.Size {
+			rep.add(head.Size+1, "%s vouches for %d entries, the store holds %d: the newest entries were cut off or an older copy restored", s.name, c.Size, head.Size)
+			continue
+		}
+		if r, ok := roots[c.Size]; ok && r != c.Root {
+			rep.add(0, "%s and another signed checkpoint give different roots for %d entries: the key signed a fork", s.name, c.Size)
+			continue
+		}
+		roots[c.Size] = c.Root
+		if c.Size >= rep.Checkpoint.Size {
+			rep.Checkpoint = c
+		}
+	}
+	return roots, nil
+}
+
+// treeWalk recomputes the tree record by record, keeping the newest node
+// of each level (all that the next records and the roots need), and
+// compares what it computes with the stored hashes.
+type treeWalk struct {
+	rep    *VerifyReport
+	roots  map[int64]tlog.Hash // checkpoint size -> signed root
+	stored map[int64]tlog.Hash // stored hashes of the current batch
+	front  [64]struct {
+		idx int64
+		h   tlog.Hash
+		ok  bool
+	}
+	n int64 // records added so far
+}
+
+// ReadHashes implements tlog.HashReader over the frontier.
+func (w *treeWalk) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		found := false
+		for l := range w.front {
+			if f := &w.front[l]; f.ok && f.idx == idx {
+				out[i], found = f.h, true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("tree hash %d is not on the frontier", idx)
+		}
+	}
+	return out, nil
+}
+
+// readStored reads the stored hashes of records after..end (ids).
+func (w *treeWalk) readStored(ctx context.Context, store Store, after, end int64) error {
+	if end <= after {
+		w.stored = nil
+		return nil
+	}
+	lo, hi := tlog.StoredHashIndex(0, after), tlog.StoredHashIndex(0, end)
+	idx := make([]int64, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		idx = append(idx, i)
+	}
+	hs, err := store.ReadHashes(ctx, idx)
+	if errors.Is(err, ErrCorrupt) {
+		w.rep.add(after+1, "tree hashes of entries %d to %d are missing or malformed: %v", after+1, end, err)
+		w.stored = map[int64]tlog.Hash{}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.stored = make(map[int64]tlog.Hash, len(idx))
+	for i, h := range hs {
+		w.stored[idx[i]] = h
+	}
+	return nil
+}
+
+// missing adds the records of the ids from..to, which have no row, to the
+// tree by their stored leaf hashes.
+func (w *treeWalk) missing(from, to int64) {
+	for id := from; id <= to; id++ {
+		if w.rep.Checked == 0 {
+			w.rep.PurgedThrough = id
+		} else if id == from {
+			if from == to {
+				w.rep.add(id, "is missing: it was deleted outside a purge")
+			} else {
+				w.rep.add(id, "entries %d to %d are missing: they were deleted outside a purge", from, to)
+			}
+		}
+		h, ok := w.stored[tlog.StoredHashIndex(0, id-1)]
+		if !ok {
+			w.rep.add(id, "its leaf hash is missing from the tree")
+		}
+		w.add(id, h)
+	}
+}
+
+// live checks one stored row and adds its record to the tree, hashed from
+// its leaf bytes.
+func (w *treeWalk) live(row *Entry) {
+	w.rep.Checked++
+	h := LeafHash(row.Leaf)
+	if s, ok := w.stored[tlog.StoredHashIndex(0, row.ID-1)]; ok && s != h {
+		w.rep.add(row.ID, "its leaf bytes do not hash to the leaf hash in the tree: the leaf was changed")
+	}
+	if e, err := DecodeLeaf(row.Leaf); err != nil {
+		w.rep.add(row.ID, "its leaf is not a canonical leaf: %v", err)
+	} else {
+		for _, d := range columnDiffs(row, &e) {
+			w.rep.add(row.ID, "%s", d)
+		}
+	}
+	w.add(row.ID, h)
+}
+
+// columnDiffs lists where the columns of row say something else than the
+// entry its leaf decodes to.
+func columnDiffs(row, e *Entry) []string {
+	var out []string
+	if e.ID != row.ID {
+		out = append(out, fmt.Sprintf("its leaf is the leaf of entry %d: rows were swapped or moved", e.ID))
+	}
+	if !e.Timestamp.Equal(row.Timestamp) {
+		out = append(out, fmt.Sprintf("column timestamp says %s, its leaf %s", row.Timestamp.Format(TimeLayout), e.Timestamp.Format(TimeLayout)))
+	}
+	for _, c := range []struct{ name, col, leaf string }{
+		{"tool_name", row.ToolName, e.ToolName}, {"session_id", row.SessionID, e.SessionID},
+		{"task_id", row.TaskID, e.TaskID}, {"user_id", row.UserID, e.UserID}, {"call_id", row.CallID, e.CallID},
+	} {
+		if c.col != c.leaf {
+			out = append(out, fmt.Sprintf("column %s says %q, its leaf %q", c.name, c.col, c.leaf))
+		}
+	}
+	if row.Confirmed != e.Confirmed {
+		out = append(out, fmt.Sprintf("column confirmed says %t, its leaf %t", row.Confirmed, e.Confirmed))
+	}
+	return out
+}
+
+// add appends the record of entry id with leaf hash h to the tree,
+// compares the hashes it completes with the stored ones, and the root with
+// any checkpoint of this size.
+func (w *treeWalk) add(id int64, h tlog.Hash) {
+	hashes, err := tlog.StoredHashesForRecordHash(w.n, h, w)
+	if err != nil { // the frontier always holds what tlog asks for
+		panic(fmt.Sprintf("verify: tree walk at record %d: %v", w.n, err))
+	}
+	base := tlog.StoredHashIndex(0, w.n)
+	for level, hh := range hashes {
+		idx := base + int64(level)
+		if s, ok := w.stored[idx]; ok && s != hh && level > 0 {
+			w.rep.add(id, "the stored tree hash at level %d over entries %d to %d differs from the one its leaves give", level, id-(1<<level)+1, id)
+		}
+		w.front[level].idx, w.front[level].h, w.front[level].ok = idx, hh, true
+	}
+	w.n++
+	if want, ok := w.roots[w.n]; ok {
+		root, err := tlog.TreeHash(w.n, w)
+		if err != nil {
+			panic(fmt.Sprintf("verify: root at %d: %v", w.n, err))
+		}
+		if root != want {
+			w.rep.add(id, "the tree of the first %d entries has root %s, but a signed checkpoint says %s", w.n, root, want)
+		}
+	}
+}
