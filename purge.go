@@ -18,7 +18,9 @@ const maxPurgeDays = 1_000_000
 // when olderThanDays is nil, as oAI-Web's audit log does, and returns how
 // many it deleted. Leaf and tree hashes stay, so proofs still verify. The
 // purge is itself recorded as an entry with tool name PurgeTool, after the
-// deletion, so it is never its own victim. Errors: a *FieldError for a
+// deletion, so it is never its own victim; its arguments say how many it
+// deleted ("deleted") and up to which id no entry is left
+// ("purged_through"), which Verify holds the missing entries against. Errors: a *FieldError for a
 // negative or absurd number of days; ErrUnavailable when the store fails
 // (some entries may be deleted by then; the returned count says how many,
 // and the purge entry still records them); ErrClosed after Close, when
@@ -70,10 +72,35 @@ func (l *Log) purge(ctx context.Context, before time.Time, args map[string]any, 
 		err = fmt.Errorf("purge: %w", err)
 		args["error"] = err.Error()
 	}
+	args["deleted"] = n
+	// What a verifier checks the missing oldest entries against: every
+	// entry up to this id is gone, by this purge or an earlier one.
+	if through, terr := l.purgedThrough(ctx); terr == nil {
+		args["purged_through"] = through
+	} else {
+		err = errors.Join(err, fmt.Errorf("purge: %w", terr))
+	}
 	summary := fmt.Sprintf("deleted %d entries", n)
 	_, rerr := l.Record(context.WithoutCancel(ctx), Call{ToolName: PurgeTool, Arguments: args, ResultSummary: summary})
 	if rerr != nil {
 		rerr = fmt.Errorf("purge deleted %d entries but could not record it: %w", n, rerr)
 	}
 	return n, errors.Join(err, rerr)
+}
+
+// purgedThrough returns the id below the oldest live entry: after a purge,
+// every entry up to it is gone. With no live entry, it is the head's size.
+func (l *Log) purgedThrough(ctx context.Context) (int64, error) {
+	rows, err := l.store.Rows(ctx, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 1 {
+		return rows[0].ID - 1, nil
+	}
+	head, err := l.store.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return head.Size, nil
 }

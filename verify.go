@@ -2,6 +2,7 @@ package tooltrail
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -89,6 +90,7 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 	w := &treeWalk{roots: roots, rep: rep}
 	var after int64
 	purgeSeen := false
+	allowed := int64(-1) // the largest purged_through a purge entry states; -1: none states one
 	for after < head.Size {
 		rows, err := store.Rows(ctx, after, verifyBatch)
 		if err != nil {
@@ -111,6 +113,9 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 			w.live(row)
 			if row.ToolName == PurgeTool {
 				purgeSeen = true
+				if through, ok := purgedThroughOf(row.Leaf); ok && through > allowed {
+					allowed = through
+				}
 			}
 			after = row.ID
 		}
@@ -125,8 +130,15 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 			return nil, err
 		}
 	}
-	if rep.PurgedThrough > 0 && !purgeSeen {
+	switch {
+	case rep.PurgedThrough > 0 && !purgeSeen:
 		rep.Problems = append([]Problem{{ID: 1, What: fmt.Sprintf("entries 1 to %d are missing and no purge is recorded", rep.PurgedThrough)}}, rep.Problems...)
+	case allowed >= 0 && rep.PurgedThrough > allowed:
+		// Purges remove the oldest entries, so the last purge says up to
+		// which id nothing is left; what is missing beyond it was deleted
+		// by someone else.
+		rep.Problems = append([]Problem{{ID: allowed + 1, What: fmt.Sprintf("entries %d to %d are missing, but the last purge left every entry after %d: they were deleted outside a purge", allowed+1, rep.PurgedThrough, allowed)}}, rep.Problems...)
+		rep.PurgedThrough = allowed
 	}
 	root := EmptyRoot
 	if head.Size > 0 {
@@ -138,6 +150,23 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 		}
 	}
 	return rep, nil
+}
+
+// purgedThroughOf reads the purged_through argument of a purge entry's
+// leaf; ok is false when the leaf has none (purges recorded before it
+// existed) or does not decode.
+func purgedThroughOf(leaf []byte) (int64, bool) {
+	e, err := DecodeLeaf(leaf)
+	if err != nil || len(e.Arguments) == 0 {
+		return 0, false
+	}
+	var args struct {
+		PurgedThrough *int64 `json:"purged_through"`
+	}
+	if json.Unmarshal(e.Arguments, &args) != nil || args.PurgedThrough == nil {
+		return 0, false
+	}
+	return *args.PurgedThrough, true
 }
 
 // checkpointRoots opens the store's checkpoint and opts.Checkpoints and
@@ -229,16 +258,26 @@ func (w *treeWalk) readStored(ctx context.Context, store Store, after, end int64
 	for i := lo; i < hi; i++ {
 		idx = append(idx, i)
 	}
+	w.stored = make(map[int64]tlog.Hash, len(idx))
 	hs, err := store.ReadHashes(ctx, idx)
 	if errors.Is(err, ErrCorrupt) {
-		w.rep.add(after+1, "tree hashes of entries %d to %d are missing or malformed: %v", after+1, end, err)
-		w.stored = map[int64]tlog.Hash{}
+		// Some hash is missing or malformed: read them one by one, so
+		// that each entry whose hash is gone is named.
+		for _, i := range idx {
+			h, err := store.ReadHashes(ctx, []int64{i})
+			if errors.Is(err, ErrCorrupt) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			w.stored[i] = h[0]
+		}
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	w.stored = make(map[int64]tlog.Hash, len(idx))
 	for i, h := range hs {
 		w.stored[idx[i]] = h
 	}
@@ -271,7 +310,9 @@ func (w *treeWalk) missing(from, to int64) {
 func (w *treeWalk) live(row *Entry) {
 	w.rep.Checked++
 	h := LeafHash(row.Leaf)
-	if s, ok := w.stored[tlog.StoredHashIndex(0, row.ID-1)]; ok && s != h {
+	if s, ok := w.stored[tlog.StoredHashIndex(0, row.ID-1)]; !ok {
+		w.rep.add(row.ID, "its leaf hash is missing from the tree")
+	} else if s != h {
 		w.rep.add(row.ID, "its leaf bytes do not hash to the leaf hash in the tree: the leaf was changed")
 	}
 	if e, err := DecodeLeaf(row.Leaf); err != nil {
@@ -319,8 +360,12 @@ func (w *treeWalk) add(id int64, h tlog.Hash) {
 	base := tlog.StoredHashIndex(0, w.n)
 	for level, hh := range hashes {
 		idx := base + int64(level)
-		if s, ok := w.stored[idx]; ok && s != hh && level > 0 {
-			w.rep.add(id, "the stored tree hash at level %d over entries %d to %d differs from the one its leaves give", level, id-(1<<level)+1, id)
+		if level > 0 {
+			if s, ok := w.stored[idx]; !ok {
+				w.rep.add(id, "the stored tree hash at level %d over entries %d to %d is missing", level, id-(1<<level)+1, id)
+			} else if s != hh {
+				w.rep.add(id, "the stored tree hash at level %d over entries %d to %d differs from the one its leaves give", level, id-(1<<level)+1, id)
+			}
 		}
 		w.front[level].idx, w.front[level].h, w.front[level].ok = idx, hh, true
 	}

@@ -412,7 +412,7 @@ func TestPurge(t *testing.T) {
 		}
 		p, err := c.Query(ctx, tooltrail.Filter{})
 		if err != nil || len(p.Entries) != 1 || p.Entries[0].ToolName != tooltrail.PurgeTool ||
-			string(p.Entries[0].Arguments) != `{"older_than_days":null}` {
+			string(p.Entries[0].Arguments) != `{"deleted":2,"older_than_days":null,"purged_through":5}` {
 			t.Errorf("after purging all: %+v, %v; want the purge entry alone", p, err)
 		}
 	})

@@ -201,6 +201,9 @@ func (c *Client) VerifiedEntry(ctx context.Context, id int64, verifier note.Veri
 	if err != nil {
 		return e, cp, err
 	}
+	if e.ID != id {
+		return e, cp, fmt.Errorf("tooltrail client: %w: asked for entry %d, got entry %d", tooltrail.ErrCorrupt, id, e.ID)
+	}
 	if err := sameAsLeaf(e); err != nil {
 		return e, cp, fmt.Errorf("tooltrail client: entry %d: %w", id, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/httpapi"
 	"github.com/tooltrail/tooltrail/sqlite"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // t0 is the time of the test clock when a test starts.
@@ -69,6 +70,40 @@ type env struct {
 	srv     *httptest.Server
 	clock   *clock
 	logs    *syncBuffer
+	notary  *tooltrail.Notary
+}
+
+// testOrigin is the origin of the test log, and testKeySeed the seed of
+// its key: a fixed key, so that signed answers can be golden files.
+const (
+	testOrigin  = "api.test/log"
+	testKeySeed = 7
+)
+
+// testKey returns the note keys of the test log.
+func testKey(t testing.TB) (signer, verifier string) {
+	t.Helper()
+	s, v, err := note.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{testKeySeed}, 64)), testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, v
+}
+
+// sign makes the notary sign the current head, as its Run loop would
+// soon after each commit, and returns the signed checkpoint.
+func (e *env) sign(t testing.TB) tooltrail.SignedCheckpoint {
+	t.Helper()
+	ctx := context.Background()
+	head, err := e.store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.notary.Sign(ctx, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func newEnv(t testing.TB) *env {
@@ -86,7 +121,12 @@ func newEnv(t testing.TB) *env {
 		t.Fatalf("tooltrail.New: %v", err)
 	}
 	t.Cleanup(func() { e.log.Close() })
-	e.handler = httpapi.New(e.log, httpapi.Config{Metrics: e.metrics, Logger: logger})
+	signer, verifier := testKey(t)
+	e.notary, err = tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{SignerKey: signer, VerifierKey: verifier, Logger: logger})
+	if err != nil {
+		t.Fatalf("tooltrail.NewNotary: %v", err)
+	}
+	e.handler = httpapi.New(e.log, httpapi.Config{Metrics: e.metrics, Logger: logger, Notary: e.notary})
 	e.srv = httptest.NewServer(e.handler)
 	t.Cleanup(e.srv.Close)
 	return e

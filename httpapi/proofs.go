@@ -87,7 +87,7 @@ func (s *Server) getProof(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sizes, err := s.sizeParams(r, "tree_size")
+	sizes, _, err := s.sizeParams(r, "tree_size")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -106,12 +106,12 @@ func (s *Server) getProof(w http.ResponseWriter, r *http.Request) {
 // getConsistency is GET /v1/consistency?from=M&to=N: the proof that the
 // tree of N entries (default: the latest checkpoint's) extends that of M.
 func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
-	sizes, err := s.sizeParams(r, "from", "to")
+	sizes, given, err := s.sizeParams(r, "from", "to")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if _, ok := sizes["given from"]; !ok {
+	if !given["from"] {
 		s.fail(w, r, &tooltrail.FieldError{Field: "from", Reason: "is required: the size of the older tree", Err: tooltrail.ErrInvalidArgument})
 		return
 	}
@@ -153,37 +153,37 @@ func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
 }
 
 // sizeParams reads the tree sizes named from the query string, which may
-// hold nothing else. A size absent defaults to the latest checkpoint's;
-// "given NAME" is set in the result for each one given.
-func (s *Server) sizeParams(r *http.Request, names ...string) (map[string]int64, error) {
+// hold nothing else, and says which were given. A size absent defaults to
+// the latest checkpoint's. Errors: a *tooltrail.FieldError naming the
+// parameter.
+func (s *Server) sizeParams(r *http.Request, names ...string) (sizes map[string]int64, given map[string]bool, err error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("%w: malformed query string: %w", tooltrail.ErrInvalidArgument, err)
+		return nil, nil, fmt.Errorf("%w: malformed query string: %w", tooltrail.ErrInvalidArgument, err)
 	}
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(names, k) {
-			return nil, &tooltrail.FieldError{Field: k, Reason: fmt.Sprintf("is not a parameter of this endpoint; it takes %v", names), Err: tooltrail.ErrInvalidArgument}
+			return nil, nil, &tooltrail.FieldError{Field: k, Reason: fmt.Sprintf("is not a parameter of this endpoint; it takes %v", names), Err: tooltrail.ErrInvalidArgument}
 		}
 	}
-	out := make(map[string]int64)
+	out, given := make(map[string]int64), make(map[string]bool)
 	for _, name := range names {
 		vs, ok := q[name]
 		if !ok {
 			if s.notary == nil {
-				return nil, &tooltrail.FieldError{Field: name, Reason: "is required on a server that signs no checkpoints", Err: tooltrail.ErrInvalidArgument}
+				return nil, nil, &tooltrail.FieldError{Field: name, Reason: "is required on a server that signs no checkpoints", Err: tooltrail.ErrInvalidArgument}
 			}
 			out[name] = s.notary.Latest().Size
 			continue
 		}
 		if len(vs) != 1 {
-			return nil, &tooltrail.FieldError{Field: name, Reason: "is given more than once", Err: tooltrail.ErrInvalidArgument}
+			return nil, nil, &tooltrail.FieldError{Field: name, Reason: "is given more than once", Err: tooltrail.ErrInvalidArgument}
 		}
 		n, err := strconv.ParseInt(vs[0], 10, 64)
 		if err != nil || n < 0 || strconv.FormatInt(n, 10) != vs[0] {
-			return nil, &tooltrail.FieldError{Field: name, Reason: fmt.Sprintf("%q is not a tree size: use a whole number of at least 0", vs[0]), Err: tooltrail.ErrInvalidArgument}
+			return nil, nil, &tooltrail.FieldError{Field: name, Reason: fmt.Sprintf("%q is not a tree size: use a whole number of at least 0", vs[0]), Err: tooltrail.ErrInvalidArgument}
 		}
-		out[name] = n
-		out["given "+name] = 1
+		out[name], given[name] = n, true
 	}
-	return out, nil
+	return out, given, nil
 }

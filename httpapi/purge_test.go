@@ -65,7 +65,7 @@ func TestPurge(t *testing.T) {
 		before := t0.Add(24 * time.Hour).Format(tooltrail.TimeLayout)
 		want := tooltrail.Entry{
 			ID: 6, Timestamp: t0.Add(48 * time.Hour), ToolName: tooltrail.PurgeTool,
-			Arguments:     json.RawMessage(`{"before":"` + before + `","older_than_days":1}`),
+			Arguments:     json.RawMessage(`{"before":"` + before + `","deleted":3,"older_than_days":1,"purged_through":3}`),
 			ResultSummary: "deleted 3 entries",
 		}
 		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
@@ -91,7 +91,7 @@ func TestPurge(t *testing.T) {
 		}
 		want := tooltrail.Entry{
 			ID: 7, Timestamp: t0.Add(48*time.Hour + time.Second), ToolName: tooltrail.PurgeTool,
-			Arguments: json.RawMessage(`{"older_than_days":null}`), ResultSummary: "deleted 3 entries",
+			Arguments: json.RawMessage(`{"deleted":3,"older_than_days":null,"purged_through":6}`), ResultSummary: "deleted 3 entries",
 		}
 		if diff := cmp.Diff(want, p.Entries[0], cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("purge entry (-want +got):\n%s", diff)

@@ -45,7 +45,7 @@ func testPurge(t *testing.T, open OpenFunc) {
 		t.Fatal(err)
 	}
 	if pe.ToolName != tooltrail.PurgeTool || pe.ResultSummary != "deleted 7 entries" ||
-		string(pe.Arguments) != `{"before":"2026-03-07T13:00:00.000000Z","older_than_days":3}` {
+		string(pe.Arguments) != `{"before":"2026-03-07T13:00:00.000000Z","deleted":7,"older_than_days":3,"purged_through":7}` {
 		t.Errorf("purge entry = %s %s %q", pe.ToolName, pe.Arguments, pe.ResultSummary)
 	}
 	if _, err := log.Entry(context.Background(), 1); !errors.Is(err, tooltrail.ErrNotFound) {
@@ -87,7 +87,7 @@ func testPurge(t *testing.T, open OpenFunc) {
 			t.Fatalf("Purge(nil) = %d, %v; want 4", n, err)
 		}
 		got := all(t, log, tooltrail.Filter{})
-		if len(got) != 1 || got[0].ToolName != tooltrail.PurgeTool || string(got[0].Arguments) != `{"older_than_days":null}` {
+		if len(got) != 1 || got[0].ToolName != tooltrail.PurgeTool || string(got[0].Arguments) != `{"deleted":4,"older_than_days":null,"purged_through":11}` {
 			t.Errorf("after purging all: %+v, want only the purge entry", got)
 		}
 		if n, err := log.Count(context.Background(), tooltrail.Filter{}); err != nil || n != 1 {

@@ -34,6 +34,11 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("TreeMatchesLeaves", func(t *testing.T) { testTree(t, open) })
 	t.Run("CloseFinishesInFlight", func(t *testing.T) { testClose(t, open) })
 	t.Run("Tools", func(t *testing.T) { testTools(t, open) })
+	t.Run("RowsAndHashes", func(t *testing.T) { testRowsAndHashes(t, open) })
+	t.Run("CheckpointKept", func(t *testing.T) { testCheckpointKept(t, open) })
+	t.Run("Notary", func(t *testing.T) { testNotary(t, open) })
+	t.Run("Proofs", func(t *testing.T) { testProofs(t, open) })
+	t.Run("ProofsAcrossPurge", func(t *testing.T) { testProofsAcrossPurge(t, open) })
 }
 
 // Clock is a fake clock that moves forward by Step on every reading.
