@@ -38,7 +38,12 @@ type NotaryConfig struct {
 	// Interval is how often the notary looks for appends it was not told
 	// of (other servers on the same database); default one second.
 	Interval time.Duration
-	Logger   *slog.Logger // default slog.Default()
+	// MinGap is the least time between two signatures of Run; notices
+	// that come sooner are folded into the next one. It bounds what
+	// signing costs under load (each signature reads tree hashes and
+	// writes the store and the files); default 100ms.
+	MinGap time.Duration
+	Logger *slog.Logger // default slog.Default()
 }
 
 // Notary signs checkpoints of the tree in a store. It never signs two
@@ -78,6 +83,9 @@ func NewNotary(ctx context.Context, store Store, cfg NotaryConfig) (*Notary, err
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
+	}
+	if cfg.MinGap <= 0 {
+		cfg.MinGap = 100 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -142,12 +150,14 @@ func (n *Notary) Notify() {
 	}
 }
 
-// Run signs a checkpoint after every notice and at every interval when the
-// tree grew, until ctx ends. Signing errors are logged, once each until
-// signing works again.
+// Run signs a checkpoint after every notice, at most one each MinGap, and
+// at every Interval when the tree grew, until ctx ends. Signing errors are
+// logged, once each until signing works again.
 func (n *Notary) Run(ctx context.Context) {
 	t := time.NewTicker(n.cfg.Interval)
 	defer t.Stop()
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -160,6 +170,12 @@ func (n *Notary) Run(ctx context.Context) {
 			_, err = n.Sign(ctx, head)
 		}
 		n.report(ctx, err)
+		gap.Reset(n.cfg.MinGap)
+		select {
+		case <-ctx.Done():
+			return
+		case <-gap.C:
+		}
 	}
 }
 
@@ -204,11 +220,11 @@ func (n *Notary) Sign(ctx context.Context, head Head) (SignedCheckpoint, error) 
 	}
 	sc := SignedCheckpoint{Checkpoint: c, Note: signed}
 	n.latest = sc
-	if err := n.store.SaveCheckpoint(ctx, c.Size, signed); err != nil {
+	if err := n.store.SaveCheckpoint(ctx, c.Size, signed); err != nil && ctx.Err() == nil {
 		n.cfg.Logger.Warn("cannot save the checkpoint in the store", "size", c.Size, "err", err)
 	}
 	if n.cfg.Publish != nil {
-		if err := n.cfg.Publish(ctx, sc); err != nil {
+		if err := n.cfg.Publish(ctx, sc); err != nil && ctx.Err() == nil {
 			n.cfg.Logger.Error("cannot publish the checkpoint", "size", c.Size, "err", err)
 		}
 	}

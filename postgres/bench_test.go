@@ -17,31 +17,42 @@ import (
 	"github.com/tooltrail/tooltrail/storetest"
 )
 
-func openBenchLog(b *testing.B, url, schema string) *tooltrail.Log {
+// openBenchLog opens a log on schema; signed starts a notary on it too,
+// as serve runs one.
+func openBenchLog(b *testing.B, url, schema string, signed bool) (*tooltrail.Log, tooltrail.Store) {
 	b.Helper()
 	store, err := postgres.Open(context.Background(), postgres.Config{URL: url, Schema: schema})
 	if err != nil {
 		b.Fatal(err)
 	}
-	log, err := tooltrail.New(context.Background(), store, tooltrail.Config{})
+	b.Cleanup(func() { store.Close() }) // last: after the notary stopped
+	cfg := tooltrail.Config{}
+	if signed {
+		n := storetest.StartNotary(b, store, b.TempDir())
+		cfg.Committed = func(tooltrail.Head) { n.Notify() }
+	}
+	log, err := tooltrail.New(context.Background(), store, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { log.Close(); store.Close() })
-	return log
+	b.Cleanup(func() { log.Close() })
+	return log, store
 }
 
 // BenchmarkRecord measures durable records per second through the library
-// with 1, 16 and 64 concurrent callers, each on a new schema.
+// with 1, 16 and 64 concurrent callers, each on a new schema, with and
+// without a notary signing checkpoints meanwhile.
 func BenchmarkRecord(b *testing.B) {
 	url := pgtest.URL(b)
-	for _, callers := range []int{1, 16, 64} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			log := openBenchLog(b, url, pgtest.FreshSchema(b, url))
-			b.ResetTimer()
-			took := storetest.RecordConcurrently(b, log, callers, b.N)
-			b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
-		})
+	for _, signed := range []bool{false, true} {
+		for _, callers := range []int{1, 16, 64} {
+			b.Run(fmt.Sprintf("signed=%t/callers=%d", signed, callers), func(b *testing.B) {
+				log, _ := openBenchLog(b, url, pgtest.FreshSchema(b, url), signed)
+				b.ResetTimer()
+				took := storetest.RecordConcurrently(b, log, callers, b.N)
+				b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
+			})
+		}
 	}
 }
 
@@ -60,13 +71,29 @@ func benchEntries() int {
 // the end. The tables are analyzed before measuring, as autovacuum would
 // have done (it may be off on a test server).
 func BenchmarkRead(b *testing.B) {
+	log, _ := benchDataSet(b)
+	storetest.BenchRead(b, log, benchEntries())
+}
+
+// BenchmarkVerify measures verifying the whole data set of BenchmarkRead.
+func BenchmarkVerify(b *testing.B) {
+	_, store := benchDataSet(b)
+	storetest.BenchVerify(b, store)
+}
+
+// benchDataSet opens the data set of benchEntries entries, building what
+// is missing, in the schema TOOLTRAIL_BENCH_SCHEMA when it is set (kept
+// for the next run), else in a new schema dropped at the end. The tables
+// are analyzed, as autovacuum would have done (it may be off on a test
+// server).
+func benchDataSet(b *testing.B) (*tooltrail.Log, tooltrail.Store) {
 	url := pgtest.URL(b)
 	n := benchEntries()
 	schema := os.Getenv("TOOLTRAIL_BENCH_SCHEMA")
 	if schema == "" {
 		schema = pgtest.FreshSchema(b, url)
 	}
-	log := openBenchLog(b, url, schema)
+	log, store := openBenchLog(b, url, schema, false)
 	ctx := context.Background()
 	head, err := log.Head(ctx)
 	if err != nil {
@@ -80,7 +107,7 @@ func BenchmarkRead(b *testing.B) {
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE entries, names, counts, hashes"); err != nil {
 		b.Fatal(err)
 	}
-	storetest.BenchRead(b, log, n)
+	return log, store
 }
 
 // BenchmarkInsertEntries compares ways to write a batch of entry rows

@@ -35,7 +35,7 @@ func BenchmarkPurgeWhileRecording(b *testing.B) {
 	if schema := os.Getenv("TOOLTRAIL_BENCH_SCHEMA"); schema != "" {
 		// A data set BenchmarkRead built: purge its oldest tenth (this
 		// changes it for later runs).
-		log = openBenchLog(b, url, schema)
+		log, _ = openBenchLog(b, url, schema, false)
 		head, err := log.Head(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -51,7 +51,7 @@ func BenchmarkPurgeWhileRecording(b *testing.B) {
 		}
 		old = int(before)
 	} else {
-		log = openBenchLog(b, url, pgtest.FreshSchema(b, url))
+		log, _ = openBenchLog(b, url, pgtest.FreshSchema(b, url), false)
 		old = n / 10
 		storetest.RecordConcurrently(b, log, 1000, old)
 		time.Sleep(5 * time.Millisecond)

@@ -13,30 +13,41 @@ import (
 	"github.com/tooltrail/tooltrail/storetest"
 )
 
-func openBenchLog(b *testing.B, path string) *tooltrail.Log {
+// openBenchLog opens a log on a new store at path; signed starts a notary
+// on it too, as serve runs one.
+func openBenchLog(b *testing.B, path string, signed bool) (*tooltrail.Log, tooltrail.Store) {
 	b.Helper()
 	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
 	if err != nil {
 		b.Fatal(err)
 	}
-	log, err := tooltrail.New(context.Background(), store, tooltrail.Config{})
+	b.Cleanup(func() { store.Close() }) // last: after the notary stopped
+	cfg := tooltrail.Config{}
+	if signed {
+		n := storetest.StartNotary(b, store, filepath.Dir(path))
+		cfg.Committed = func(tooltrail.Head) { n.Notify() }
+	}
+	log, err := tooltrail.New(context.Background(), store, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { log.Close(); store.Close() })
-	return log
+	b.Cleanup(func() { log.Close() })
+	return log, store
 }
 
 // BenchmarkRecord measures durable records per second through the library
-// with 1, 16 and 64 concurrent callers.
+// with 1, 16 and 64 concurrent callers, with and without a notary signing
+// checkpoints meanwhile.
 func BenchmarkRecord(b *testing.B) {
-	for _, callers := range []int{1, 16, 64} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			log := openBenchLog(b, filepath.Join(b.TempDir(), "bench.db"))
-			b.ResetTimer()
-			took := storetest.RecordConcurrently(b, log, callers, b.N)
-			b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
-		})
+	for _, signed := range []bool{false, true} {
+		for _, callers := range []int{1, 16, 64} {
+			b.Run(fmt.Sprintf("signed=%t/callers=%d", signed, callers), func(b *testing.B) {
+				log, _ := openBenchLog(b, filepath.Join(b.TempDir(), "bench.db"), signed)
+				b.ResetTimer()
+				took := storetest.RecordConcurrently(b, log, callers, b.N)
+				b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
+			})
+		}
 	}
 }
 
@@ -53,15 +64,28 @@ func benchEntries() int {
 // benchEntries entries, built once (and kept in TOOLTRAIL_BENCH_DIR, when
 // set, for the next run).
 func BenchmarkRead(b *testing.B) {
+	log, _ := benchDataSet(b)
+	storetest.BenchRead(b, log, benchEntries())
+}
+
+// BenchmarkVerify measures verifying the whole data set of BenchmarkRead.
+func BenchmarkVerify(b *testing.B) {
+	_, store := benchDataSet(b)
+	storetest.BenchVerify(b, store)
+}
+
+// benchDataSet opens the data set of benchEntries entries, building what
+// is missing, in TOOLTRAIL_BENCH_DIR when it is set (kept for the next
+// run), else in a temporary directory.
+func benchDataSet(b *testing.B) (*tooltrail.Log, tooltrail.Store) {
 	n := benchEntries()
 	dir := os.Getenv("TOOLTRAIL_BENCH_DIR")
 	if dir == "" {
 		dir = b.TempDir()
 	}
 	path := filepath.Join(dir, fmt.Sprintf("read-%d.db", n))
-	log := openBenchLog(b, path)
-	ctx := context.Background()
-	head, err := log.Head(ctx)
+	log, store := openBenchLog(b, path, false)
+	head, err := log.Head(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,5 +93,5 @@ func BenchmarkRead(b *testing.B) {
 		took := storetest.RecordConcurrently(b, log, 1000, n-int(head.Size))
 		b.Logf("built %d entries in %v", n, took)
 	}
-	storetest.BenchRead(b, log, n)
+	return log, store
 }

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // BenchCall returns a call shaped like an agent's: one of 40 tools, 500
@@ -129,4 +132,64 @@ func BenchRead(b *testing.B, log *tooltrail.Log, n int) {
 			}
 		})
 	}
+}
+
+// StartNotary starts a notary on store as tooltrail serve runs one: told
+// of every batch through the Log's Committed hook, signing as often as it
+// can, and writing every checkpoint to a file in dir (replaced
+// atomically) besides the store. It stops when the test ends. Pass
+// Notify to tooltrail.Config.Committed.
+func StartNotary(tb testing.TB, store tooltrail.Store, dir string) *tooltrail.Notary {
+	tb.Helper()
+	skey, vkey, err := tooltrail.GenerateKey("bench.test/log")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, "checkpoint")
+	n, err := tooltrail.NewNotary(context.Background(), store, tooltrail.NotaryConfig{
+		SignerKey: skey, VerifierKey: vkey,
+		Publish: func(_ context.Context, c tooltrail.SignedCheckpoint) error {
+			if err := os.WriteFile(path+".tmp", c.Note, 0o644); err != nil {
+				return err
+			}
+			return os.Rename(path+".tmp", path)
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { n.Run(ctx); close(done) }()
+	tb.Cleanup(func() { stop(); <-done })
+	return n
+}
+
+// BenchVerify measures tooltrail.Verify over a whole store, as `tooltrail
+// verify` runs it: once per iteration, against a checkpoint a notary signs
+// first. It reports the entries checked per second and fails if the store
+// does not verify.
+func BenchVerify(b *testing.B, store tooltrail.Store) {
+	ctx := context.Background()
+	n := StartNotary(b, store, b.TempDir())
+	v, err := note.NewVerifier(n.VerifierKey())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var checked int64
+	begin := time.Now()
+	for range b.N {
+		rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: v})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !rep.OK() {
+			b.Fatalf("the bench store does not verify: %v", rep.Problems)
+		}
+		checked += rep.Checked
+	}
+	took := time.Since(begin)
+	b.ReportMetric(float64(checked)/took.Seconds(), "entries/s")
+	b.ReportMetric(took.Seconds()/float64(b.N), "s/verify")
 }

@@ -129,12 +129,14 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	fmt.Fprintf(s.stdout, "tooltrail serving on http://%s\ndata directory: %s\nstore: %s\norigin: %s\nverifier key: %s\n",
-		ln.Addr(), data, redactURL(storeURL), key.origin, key.verifier)
+	// The key comes first: "tooltrail serving on" is the last line a
+	// caller waits for.
 	if created {
 		fmt.Fprintf(s.stdout, "a new signing key was made in %s: keep it secret, back it up, and give the verifier key to whoever checks this log\n",
 			filepath.Join(data, keyFileName))
 	}
+	fmt.Fprintf(s.stdout, "origin: %s\nverifier key: %s\ndata directory: %s\nstore: %s\ntooltrail serving on http://%s\n",
+		key.origin, key.verifier, data, redactURL(storeURL), ln.Addr())
 	logger.Info("serving", "addr", ln.Addr().String(), "data", data, "store", redactURL(storeURL), "retention", c.retention.String(),
 		"origin", key.origin, "tree_size", notary.Latest().Size)
 
