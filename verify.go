@@ -2,7 +2,6 @@ package tooltrail
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -88,47 +87,41 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 		return nil, err
 	}
 	w := &treeWalk{roots: roots, rep: rep}
-	var after int64
 	purgeSeen := false
 	allowed := int64(-1) // the largest purged_through a purge entry states; -1: none states one
-	for after < head.Size {
-		rows, err := store.Rows(ctx, after, verifyBatch)
-		if err != nil {
-			return nil, err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for c := range fetchChunks(ctx, store, head.Size) {
+		if c.err != nil {
+			return nil, c.err
 		}
-		end := head.Size
-		if len(rows) == verifyBatch {
-			end = rows[len(rows)-1].ID
-		}
-		if err := w.readStored(ctx, store, after, end); err != nil {
-			return nil, err
-		}
-		for i := range rows {
-			row := &rows[i]
+		w.stored = c.stored
+		after := c.after
+		for i := range c.rows {
+			row, check := &c.rows[i], &c.checks[i]
 			if row.ID > head.Size {
 				rep.add(row.ID, "is stored, but the head says the log holds %d entries", head.Size)
 				continue
 			}
 			w.missing(after+1, row.ID-1)
-			w.live(row)
+			w.live(row, check)
 			if row.ToolName == PurgeTool {
 				purgeSeen = true
-				if through, ok := purgedThroughOf(row.Leaf); ok && through > allowed {
-					allowed = through
+				if check.purge && check.purgedThrough > allowed {
+					allowed = check.purgedThrough
 				}
 			}
 			after = row.ID
 		}
-		if end == head.Size {
+		if c.end == head.Size {
 			w.missing(after+1, head.Size)
-			after = head.Size
 		}
 		if opts.Progress != nil {
-			opts.Progress(after, head.Size)
+			opts.Progress(c.end, head.Size)
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	switch {
 	case rep.PurgedThrough > 0 && !purgeSeen:
@@ -150,23 +143,6 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 		}
 	}
 	return rep, nil
-}
-
-// purgedThroughOf reads the purged_through argument of a purge entry's
-// leaf; ok is false when the leaf has none (purges recorded before it
-// existed) or does not decode.
-func purgedThroughOf(leaf []byte) (int64, bool) {
-	e, err := DecodeLeaf(leaf)
-	if err != nil || len(e.Arguments) == 0 {
-		return 0, false
-	}
-	var args struct {
-		PurgedThrough *int64 `json:"purged_through"`
-	}
-	if json.Unmarshal(e.Arguments, &args) != nil || args.PurgedThrough == nil {
-		return 0, false
-	}
-	return *args.PurgedThrough, true
 }
 
 // checkpointRoots opens the store's checkpoint and opts.Checkpoints and
@@ -247,41 +223,41 @@ func (w *treeWalk) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// readStored reads the stored hashes of records after..end (ids).
-func (w *treeWalk) readStored(ctx context.Context, store Store, after, end int64) error {
+// readStored reads the stored hashes of the records of ids after+1..end.
+// Hashes that are missing or malformed are left out of the map, so that
+// the walk names the entries whose hashes are gone.
+func readStored(ctx context.Context, store Store, after, end int64) (map[int64]tlog.Hash, error) {
 	if end <= after {
-		w.stored = nil
-		return nil
+		return nil, nil
 	}
 	lo, hi := tlog.StoredHashIndex(0, after), tlog.StoredHashIndex(0, end)
 	idx := make([]int64, 0, hi-lo)
 	for i := lo; i < hi; i++ {
 		idx = append(idx, i)
 	}
-	w.stored = make(map[int64]tlog.Hash, len(idx))
+	stored := make(map[int64]tlog.Hash, len(idx))
 	hs, err := store.ReadHashes(ctx, idx)
 	if errors.Is(err, ErrCorrupt) {
-		// Some hash is missing or malformed: read them one by one, so
-		// that each entry whose hash is gone is named.
+		// Some hash is missing or malformed: read them one by one.
 		for _, i := range idx {
 			h, err := store.ReadHashes(ctx, []int64{i})
 			if errors.Is(err, ErrCorrupt) {
 				continue
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
-			w.stored[i] = h[0]
+			stored[i] = h[0]
 		}
-		return nil
+		return stored, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, h := range hs {
-		w.stored[idx[i]] = h
+		stored[idx[i]] = h
 	}
-	return nil
+	return stored, nil
 }
 
 // missing adds the records of the ids from..to, which have no row, to the
@@ -305,24 +281,19 @@ func (w *treeWalk) missing(from, to int64) {
 	}
 }
 
-// live checks one stored row and adds its record to the tree, hashed from
-// its leaf bytes.
-func (w *treeWalk) live(row *Entry) {
+// live adds the record of a stored row to the tree, hashed from its leaf
+// bytes, with the problems check found in it.
+func (w *treeWalk) live(row *Entry, check *rowCheck) {
 	w.rep.Checked++
-	h := LeafHash(row.Leaf)
 	if s, ok := w.stored[tlog.StoredHashIndex(0, row.ID-1)]; !ok {
 		w.rep.add(row.ID, "its leaf hash is missing from the tree")
-	} else if s != h {
+	} else if s != check.hash {
 		w.rep.add(row.ID, "its leaf bytes do not hash to the leaf hash in the tree: the leaf was changed")
 	}
-	if e, err := DecodeLeaf(row.Leaf); err != nil {
-		w.rep.add(row.ID, "its leaf is not a canonical leaf: %v", err)
-	} else {
-		for _, d := range columnDiffs(row, &e) {
-			w.rep.add(row.ID, "%s", d)
-		}
+	for _, p := range check.problems {
+		w.rep.add(row.ID, "%s", p)
 	}
-	w.add(row.ID, h)
+	w.add(row.ID, check.hash)
 }
 
 // columnDiffs lists where the columns of row say something else than the
