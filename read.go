@@ -79,10 +79,11 @@ func (l *Log) Entry(ctx context.Context, id int64) (Entry, error) {
 	return e, nil
 }
 
-// Tools returns the distinct tool names with how many entries each has,
-// ordered by name, for filter menus. Errors: ErrUnavailable.
-func (l *Log) Tools(ctx context.Context) ([]ToolCount, error) {
-	tools, err := l.store.Tools(ctx)
+// Tools returns the tool names that have entries, with their counts,
+// ordered by name: of every entry, or of user's when user is not "" (what
+// a reader bound to that user may see). Errors: ErrUnavailable.
+func (l *Log) Tools(ctx context.Context, user string) ([]ToolCount, error) {
+	tools, err := l.store.Tools(ctx, user)
 	if err != nil {
 		return nil, fmt.Errorf("tools: %w", err)
 	}

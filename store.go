@@ -36,8 +36,9 @@ type Store interface {
 	Leaf(ctx context.Context, id int64) ([]byte, error)
 
 	// Tools returns every tool name that has entries, with their counts,
-	// ordered by name.
-	Tools(ctx context.Context) ([]ToolCount, error)
+	// ordered by name: of every entry, or of the entries of user when it
+	// is not "".
+	Tools(ctx context.Context, user string) ([]ToolCount, error)
 
 	// Purge deletes the payload of every entry recorded before the given
 	// time (every entry when before is zero) and returns how many it

@@ -183,7 +183,7 @@ func (s *Server) getTools(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	tools, err := s.log.Tools(r.Context())
+	tools, err := s.log.Tools(r.Context(), "")
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -78,7 +78,7 @@ func TestAppendFailsClosed(t *testing.T) {
 		if _, err := log.Record(context.Background(), tooltrail.Call{ToolName: "t"}); err != nil {
 			t.Fatal(err)
 		}
-		tools, err := log.Tools(context.Background())
+		tools, err := log.Tools(context.Background(), "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -82,12 +82,13 @@ func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 // sqlToolCounts sums the counters per tool, ordered by the bytes of the
 // name (COLLATE "C") as SQLite orders them, whatever the database's locale.
 const sqlToolCounts = `SELECT n.value, sum(c.n)::bigint FROM counts c JOIN names n ON n.id = c.tool
+WHERE $1 = '' OR c."user" = (SELECT id FROM names WHERE kind = 4 AND value = $1)
 GROUP BY n.id, n.value HAVING sum(c.n) > 0 ORDER BY n.value COLLATE "C"`
 
-// Tools returns the tools with live entries and their counts, by name.
-// Errors wrap tooltrail.ErrUnavailable.
-func (s *Store) Tools(ctx context.Context) ([]tooltrail.ToolCount, error) {
-	rows, err := s.pool.Query(ctx, sqlToolCounts)
+// Tools returns the tools with live entries (of user, unless "") and their
+// counts, by name. Errors wrap tooltrail.ErrUnavailable.
+func (s *Store) Tools(ctx context.Context, user string) ([]tooltrail.ToolCount, error) {
+	rows, err := s.pool.Query(ctx, sqlToolCounts, user)
 	if err != nil {
 		return nil, unavailable("tools", err)
 	}

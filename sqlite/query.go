@@ -250,11 +250,16 @@ func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 	return leaf, nil
 }
 
-// Tools returns the tools with live entries and their counts, by name.
+// Tools returns the tools with live entries (of user, unless "") and their
+// counts, by name.
 // Errors wrap tooltrail.ErrUnavailable.
-func (s *Store) Tools(ctx context.Context) ([]tooltrail.ToolCount, error) {
+func (s *Store) Tools(ctx context.Context, user string) ([]tooltrail.ToolCount, error) {
+	where, args := "", []any{}
+	if user != "" {
+		where, args = "WHERE counts.user = (SELECT id FROM names WHERE kind = ? AND value = ?) ", []any{dict.KindUser, user}
+	}
 	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(counts.n) FROM counts JOIN names ON names.id = counts.tool "+
-		"GROUP BY counts.tool HAVING sum(counts.n) > 0 ORDER BY names.value")
+		where+"GROUP BY counts.tool HAVING sum(counts.n) > 0 ORDER BY names.value", args...)
 	if err != nil {
 		return nil, unavailable("tools", err)
 	}

@@ -195,14 +195,14 @@ func testLimits(t *testing.T, open OpenFunc) {
 
 func testTools(t *testing.T, open OpenFunc) {
 	log := newLog(t, open, nil)
-	tools, err := log.Tools(context.Background())
+	tools, err := log.Tools(context.Background(), "")
 	if err != nil || len(tools) != 0 {
 		t.Fatalf("Tools() on an empty log = %v, %v; want none", tools, err)
 	}
 	for _, name := range []string{"b", "a", "b", "c", "b"} {
 		record(t, log, tooltrail.Call{ToolName: name})
 	}
-	tools, err = log.Tools(context.Background())
+	tools, err = log.Tools(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func testPurge(t *testing.T, open OpenFunc) {
 			t.Errorf("Count(%+v) after purge = %d, %v; want %d", f, n, err, want)
 		}
 	}
-	tools, err := log.Tools(context.Background())
+	tools, err := log.Tools(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Notary", func(t *testing.T) { testNotary(t, open) })
 	t.Run("Proofs", func(t *testing.T) { testProofs(t, open) })
 	t.Run("ProofsAcrossPurge", func(t *testing.T) { testProofsAcrossPurge(t, open) })
+	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
 }
 
 // Clock is a fake clock that moves forward by Step on every reading.
