@@ -26,6 +26,13 @@ var (
 	// that does not decode, or one that is not where it should be. Run
 	// tooltrail verify.
 	ErrCorrupt = errors.New("store is corrupt")
+	// ErrUnauthenticated means the request carries no valid token.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrPermissionDenied means the token may not do this.
+	ErrPermissionDenied = errors.New("permission denied")
+	// ErrRateLimited means the token sent more requests than its rate
+	// allows: retry after the time the answer says.
+	ErrRateLimited = errors.New("rate limited")
 )
 
 // FieldError says which field of a call or filter is wrong and why. It

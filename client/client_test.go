@@ -497,8 +497,9 @@ func TestErrorUnwrap(t *testing.T) {
 		{"conflict", tooltrail.ErrConflict},
 		{"unavailable", tooltrail.ErrUnavailable},
 		{"internal", nil},
-		{"unauthenticated", nil},
-		{"permission_denied", nil},
+		{"unauthenticated", tooltrail.ErrUnauthenticated},
+		{"permission_denied", tooltrail.ErrPermissionDenied},
+		{"rate_limited", tooltrail.ErrRateLimited},
 	} {
 		t.Run(tt.code, func(t *testing.T) {
 			e := &client.Error{Status: 400, Code: tt.code, Message: "m"}

@@ -22,8 +22,10 @@ func (e *Error) Error() string {
 
 // Unwrap returns the tooltrail sentinel error of the code (invalid_argument
 // is tooltrail.ErrInvalidArgument, too_large ErrTooLarge, not_found
-// ErrNotFound, conflict ErrConflict, unavailable ErrUnavailable), or nil
-// for other codes.
+// ErrNotFound, conflict ErrConflict, unavailable ErrUnavailable,
+// unauthenticated ErrUnauthenticated, permission_denied
+// ErrPermissionDenied, rate_limited ErrRateLimited), or nil for other
+// codes.
 func (e *Error) Unwrap() error {
 	switch e.Code {
 	case "invalid_argument":
@@ -36,6 +38,12 @@ func (e *Error) Unwrap() error {
 		return tooltrail.ErrConflict
 	case "unavailable":
 		return tooltrail.ErrUnavailable
+	case "unauthenticated":
+		return tooltrail.ErrUnauthenticated
+	case "permission_denied":
+		return tooltrail.ErrPermissionDenied
+	case "rate_limited":
+		return tooltrail.ErrRateLimited
 	default:
 		return nil
 	}
@@ -57,7 +65,9 @@ func codeOfStatus(status int) string {
 		return "conflict"
 	case http.StatusRequestEntityTooLarge:
 		return "too_large"
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return "unavailable"
 	default:
 		return "internal"

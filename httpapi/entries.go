@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 )
 
 // recordRequest is the body of POST /v1/entries. Strings may be null,
@@ -63,9 +64,16 @@ func (s *Server) postEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	// Detached from the client: once the call is queued, its outcome is
 	// decided by the Log, not by whether the client waits for it.
+	call := req.call()
+	user, err := forUser(r, call.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	call.UserID = user
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), recordTimeout)
 	defer cancel()
-	rc, err := s.log.Record(ctx, req.call())
+	rc, err := s.log.Record(ctx, call)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -85,15 +93,22 @@ type pageJSON struct {
 	NextCursor *string           `json:"next_cursor"` // null on the last page
 }
 
-// filterOf parses the query parameters of r as a filter. It returns an
-// error wrapping ErrInvalidArgument for a malformed query string and the
-// errors of tooltrail.ParseFilter.
+// filterOf parses the query parameters of r as a filter, with the user
+// forced to the token's when it is bound to one. It returns an error
+// wrapping ErrInvalidArgument for a malformed query string, the errors of
+// tooltrail.ParseFilter, and ErrPermissionDenied for a filter on another
+// user than the token's.
 func filterOf(r *http.Request) (tooltrail.Filter, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return tooltrail.Filter{}, fmt.Errorf("%w: malformed query string: %w", tooltrail.ErrInvalidArgument, err)
 	}
-	return tooltrail.ParseFilter(q)
+	f, err := tooltrail.ParseFilter(q)
+	if err != nil {
+		return f, err
+	}
+	f.UserID, err = forUser(r, f.UserID)
+	return f, err
 }
 
 // getEntries is GET /v1/entries: one page of a query, newest first.
@@ -146,12 +161,27 @@ func (s *Server) getEntry(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	e, err := s.log.Entry(r.Context(), id)
+	e, err := s.entryFor(r, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, e)
+}
+
+// entryFor returns the entry with id, as the token of r may see it: a
+// token bound to a user sees only that user's entries, and another's is
+// not found, so that it cannot tell which ids are whose. Errors: as
+// Log.Entry.
+func (s *Server) entryFor(r *http.Request, id int64) (tooltrail.Entry, error) {
+	e, err := s.log.Entry(r.Context(), id)
+	if err != nil {
+		return e, err
+	}
+	if bound := auth.BoundUser(r.Context()); bound != "" && e.UserID != bound {
+		return tooltrail.Entry{}, fmt.Errorf("%w: no entry %d", tooltrail.ErrNotFound, id)
+	}
+	return e, nil
 }
 
 // parseID reads an entry id of a path: decimal digits, no sign, no leading
@@ -183,7 +213,7 @@ func (s *Server) getTools(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	tools, err := s.log.Tools(r.Context(), "")
+	tools, err := s.log.Tools(r.Context(), auth.BoundUser(r.Context()))
 	if err != nil {
 		s.fail(w, r, err)
 		return

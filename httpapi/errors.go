@@ -17,6 +17,9 @@ const (
 	codeTooLarge        = "too_large"
 	codeUnavailable     = "unavailable"
 	codeInternal        = "internal"
+	codeUnauthenticated = "unauthenticated"
+	codePermission      = "permission_denied"
+	codeRateLimited     = "rate_limited"
 )
 
 // errorBody is the JSON of every error answer.
@@ -74,6 +77,12 @@ func classify(err error) (status int, code, message string) {
 		return http.StatusNotFound, codeNotFound, err.Error()
 	case errors.Is(err, tooltrail.ErrConflict):
 		return http.StatusConflict, codeConflict, err.Error()
+	case errors.Is(err, tooltrail.ErrUnauthenticated):
+		return http.StatusUnauthorized, codeUnauthenticated, err.Error()
+	case errors.Is(err, tooltrail.ErrPermissionDenied):
+		return http.StatusForbidden, codePermission, err.Error()
+	case errors.Is(err, tooltrail.ErrRateLimited):
+		return http.StatusTooManyRequests, codeRateLimited, err.Error()
 	default:
 		return http.StatusInternalServerError, codeInternal, "internal error; the server logged the details"
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -91,6 +92,14 @@ func (s *Server) getProof(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if auth.BoundUser(r.Context()) != "" {
+		// Only of the user's own entries, which are kept: the owner of a
+		// purged entry is not known any more.
+		if _, err := s.entryFor(r, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	p, err := s.log.InclusionProof(r.Context(), id, sizes["tree_size"])
 	if err != nil {

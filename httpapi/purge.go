@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 )
 
 // purgeRequest is the body of POST /v1/purge.
@@ -38,8 +39,12 @@ func (s *Server) postPurge(w http.ResponseWriter, r *http.Request) {
 	}
 	// Detached from the client, as a record is: a purge runs to its end
 	// and is itself recorded.
+	// The purge's own entry names the token that asked for it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), purgeTimeout)
 	defer cancel()
+	if tok, ok := auth.FromContext(r.Context()); ok {
+		ctx = tooltrail.WithUser(ctx, tok.Name)
+	}
 	n, err := s.log.Purge(ctx, req.OlderThanDays)
 	if err != nil {
 		s.logger.WarnContext(r.Context(), "purge failed", "deleted", n, "err", err)

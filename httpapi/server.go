@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 )
 
 // DefaultMaxBodyBytes is the default bound of a request body: 1 MiB of
@@ -47,6 +48,15 @@ type Config struct {
 	// Notary signs the checkpoints that /v1/log, /v1/checkpoint and /tile/
 	// serve and that proofs default to; nil: those answer 404.
 	Notary *tooltrail.Notary
+	// Tokens, when set, turns on access control: every endpoint but the
+	// public ones needs a bearer token of a role allowed there, and tokens
+	// bound to a user act only as that user. nil: no access control (for
+	// a server behind access control of its own).
+	Tokens auth.Store
+	// RateLimit is how many requests a second each token may send, Burst
+	// how many at once; beyond, 429 with Retry-After. 0: no limit.
+	RateLimit float64
+	RateBurst int
 }
 
 // Server serves HTTP API v1 over a Log. It implements http.Handler and is
@@ -57,6 +67,8 @@ type Server struct {
 	metrics  *Metrics
 	maxBody  int64
 	notary   *tooltrail.Notary
+	tokens   auth.Store
+	limiter  *auth.Limiter
 	mux      *http.ServeMux
 	patterns map[string]bool // the patterns of mux, for route labels
 }
@@ -95,31 +107,40 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		metrics:  cfg.Metrics,
 		maxBody:  cfg.MaxBodyBytes,
 		notary:   cfg.Notary,
+		tokens:   cfg.Tokens,
+		limiter:  auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, nil),
 		mux:      http.NewServeMux(),
 		patterns: make(map[string]bool),
 	}
 	s.metrics.attach(log)
-	s.handle("POST /v1/entries", http.HandlerFunc(s.postEntry))
-	s.handle("GET /v1/entries", http.HandlerFunc(s.getEntries))
-	s.handle("GET /v1/entries/count", http.HandlerFunc(s.getCount))
-	s.handle("GET /v1/entries/{id}", http.HandlerFunc(s.getEntry))
-	s.handle("GET /v1/tools", http.HandlerFunc(s.getTools))
-	s.handle("POST /v1/purge", http.HandlerFunc(s.postPurge))
-	s.handle("GET /v1/log", http.HandlerFunc(s.getLog))
-	s.handle("GET /v1/checkpoint", http.HandlerFunc(s.getCheckpoint))
-	s.handle("GET /v1/entries/{id}/proof", http.HandlerFunc(s.getProof))
-	s.handle("GET /v1/consistency", http.HandlerFunc(s.getConsistency))
-	s.handle("GET /tile/{path...}", http.HandlerFunc(s.getTile))
-	s.handle("GET /healthz", http.HandlerFunc(s.getHealth))
-	s.handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
+	// Who may call each endpoint, as DESIGN's table has it. Those given
+	// nil are open to anyone: the checkpoint, consistency proofs and
+	// tiles, which an auditor needs without a token, health and metrics.
+	recorders := []auth.Role{auth.Writer, auth.Admin}
+	readers := []auth.Role{auth.Reader, auth.Admin}
+	admins := []auth.Role{auth.Admin}
+	s.handle("POST /v1/entries", recorders, s.postEntry)
+	s.handle("GET /v1/entries", readers, s.getEntries)
+	s.handle("GET /v1/entries/count", readers, s.getCount)
+	s.handle("GET /v1/entries/{id}", readers, s.getEntry)
+	s.handle("GET /v1/tools", readers, s.getTools)
+	s.handle("POST /v1/purge", admins, s.postPurge)
+	s.handle("GET /v1/log", nil, s.getLog)
+	s.handle("GET /v1/checkpoint", nil, s.getCheckpoint)
+	s.handle("GET /v1/entries/{id}/proof", readers, s.getProof)
+	s.handle("GET /v1/consistency", nil, s.getConsistency)
+	s.handle("GET /tile/{path...}", nil, s.getTile)
+	s.handle("GET /healthz", nil, s.getHealth)
+	s.handle("GET /metrics", nil, promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError),
 		Registry: s.metrics.registry,
-	}))
+	}).ServeHTTP)
 	return s
 }
 
-func (s *Server) handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, h)
+// handle serves pattern with h, for tokens of roles (anyone when nil).
+func (s *Server) handle(pattern string, roles []auth.Role, h http.HandlerFunc) {
+	s.mux.Handle(pattern, s.guard(roles, h))
 	s.patterns[pattern] = true
 }
 
