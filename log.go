@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,13 +101,38 @@ func New(ctx context.Context, store Store, cfg Config) (*Log, error) {
 
 // Record appends one call to the log and returns its receipt once the entry
 // is durable. When the call has no UserID, the user of ctx (WithUser) is
-// recorded. Errors: a *FieldError wrapping ErrInvalidArgument or
-// ErrTooLarge for a call that breaks the limits; ErrConflict when its
+// recorded. Tool names starting with ReservedToolPrefix are the log's own
+// (its purges, its token changes) and refused. Errors: a *FieldError
+// wrapping ErrInvalidArgument or ErrTooLarge for a call that breaks the
+// limits or uses a reserved tool name; ErrConflict when its
 // CallID was recorded before with other content; ErrUnavailable when the
 // store did not commit (nothing was recorded: retry, with the same CallID
 // to be safe); ErrClosed after Close; ctx.Err() when ctx ends first, in
 // which case the entry may still be recorded.
 func (l *Log) Record(ctx context.Context, call Call) (Receipt, error) {
+	if strings.HasPrefix(call.ToolName, ReservedToolPrefix) {
+		return Receipt{}, invalid("tool_name", "names starting with %q are the log's own (its purges and token changes); choose another", ReservedToolPrefix)
+	}
+	return l.record(ctx, call)
+}
+
+// RecordAdmin records an action of the log's administration under a
+// reserved tool name (ReservedToolPrefix and more), as the token commands
+// do. Errors: as Record, and a *FieldError for any other tool name.
+func (l *Log) RecordAdmin(ctx context.Context, call Call) (Receipt, error) {
+	if !strings.HasPrefix(call.ToolName, ReservedToolPrefix) || call.ToolName == PurgeTool {
+		return Receipt{}, invalid("tool_name", "an administration entry's name starts with %q and is not %q, got %q", ReservedToolPrefix, PurgeTool, call.ToolName)
+	}
+	return l.record(ctx, call)
+}
+
+// ReservedToolPrefix starts the tool names of the entries the log writes
+// itself: only it may write them, so that a verifier can trust what they
+// say (a purge's purged_through).
+const ReservedToolPrefix = "tooltrail."
+
+// record validates and appends a call, whatever its tool name.
+func (l *Log) record(ctx context.Context, call Call) (Receipt, error) {
 	if call.UserID == "" {
 		call.UserID = UserFrom(ctx)
 	}

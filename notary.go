@@ -3,18 +3,31 @@ package tooltrail
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// EmptyRoot is the RFC 6962 root of the empty tree, SHA-256 of nothing:
-// the root a checkpoint of size 0 carries.
-var EmptyRoot = tlog.Hash(sha256.Sum256(nil))
+// EmptyRoot returns the RFC 6962 root of the empty tree, SHA-256 of
+// nothing: the root a checkpoint of size 0 carries.
+func EmptyRoot() tlog.Hash { return tlog.Hash(sha256.Sum256(nil)) }
+
+// signTimeout bounds one signature of Run: its reads of the store, the
+// files it publishes to and the store's copy.
+const signTimeout = 10 * time.Second
+
+// ErrNoAnchor means the store holds a signed checkpoint but the notary
+// was given none kept outside it, so it cannot tell a store restored from
+// an older copy (which carries its older checkpoint) from the log as it
+// was last signed: signing on would risk a fork. Give it a checkpoint
+// kept outside the store, or set NotaryConfig.TrustStore.
+var ErrNoAnchor = errors.New("no checkpoint outside the store to check it against")
 
 // SignedCheckpoint is a checkpoint with the signed note that carries it.
 type SignedCheckpoint struct {
@@ -32,8 +45,13 @@ type NotaryConfig struct {
 	// consistent with every one of them, nor with the one the store saved.
 	// Empty entries are skipped.
 	Trusted [][]byte
-	// Publish is called with every new signed checkpoint, in order, after
-	// the store saved it; its errors are logged. Default none.
+	// TrustStore lets the notary start from the store's own checkpoint
+	// when no Trusted one is given (ErrNoAnchor otherwise): for a server
+	// that joins a log whose checkpoints it never kept.
+	TrustStore bool
+	// Publish is called with every new signed checkpoint, in order,
+	// before it is served: the notary serves only checkpoints that were
+	// published. Default none.
 	Publish func(ctx context.Context, c SignedCheckpoint) error
 	// Interval is how often the notary looks for appends it was not told
 	// of (other servers on the same database); default one second.
@@ -50,7 +68,8 @@ type NotaryConfig struct {
 // checkpoints that are inconsistent with each other, nor one that is
 // inconsistent with a trusted checkpoint: before signing it proves, from
 // the store's own tree hashes, that the new tree extends the last one
-// signed. Its methods are safe for concurrent use.
+// signed. Its methods are safe for concurrent use; reading the latest
+// checkpoint never waits for a signature in progress.
 type Notary struct {
 	store    Store
 	cfg      NotaryConfig
@@ -58,17 +77,19 @@ type Notary struct {
 	verifier note.Verifier
 	kick     chan struct{}
 
-	mu      sync.Mutex // serialises signing and guards latest
-	latest  SignedCheckpoint
+	signMu sync.Mutex // serialises Sign
+	latest atomic.Pointer[SignedCheckpoint]
+
+	errMu   sync.Mutex
 	lastErr string // the last signing error logged, so a failure is logged once
 }
 
 // NewNotary returns a Notary for store and signs a checkpoint of the
-// store's current tree. Errors: a missing key, or key and verifier of
-// different names; a trusted checkpoint that does not open with the key
-// (ErrInvalidArgument); a store that is not consistent with a trusted
-// checkpoint — cut short, restored from an older copy, or rewritten
-// (ErrCorrupt); the store's errors.
+// store's current tree. Errors: a malformed key, or signer and verifier
+// of two keys; a checkpoint (trusted, or the store's) that does not open
+// with the key (ErrInvalidArgument); a store that is not consistent with
+// a checkpoint — cut short, restored from an older copy, or rewritten
+// (ErrCorrupt); ErrNoAnchor; the store's errors.
 func NewNotary(ctx context.Context, store Store, cfg NotaryConfig) (*Notary, error) {
 	signer, err := note.NewSigner(cfg.SignerKey)
 	if err != nil {
@@ -91,7 +112,7 @@ func NewNotary(ctx context.Context, store Store, cfg NotaryConfig) (*Notary, err
 		cfg.Logger = slog.Default()
 	}
 	n := &Notary{store: store, cfg: cfg, signer: signer, verifier: verifier, kick: make(chan struct{}, 1)}
-	n.latest = SignedCheckpoint{Checkpoint: Checkpoint{Origin: signer.Name(), Root: EmptyRoot}}
+	latest := SignedCheckpoint{Checkpoint: Checkpoint{Origin: signer.Name(), Root: EmptyRoot()}}
 	head, err := store.Head(ctx)
 	if err != nil {
 		return nil, err
@@ -100,10 +121,12 @@ func NewNotary(ctx context.Context, store Store, cfg NotaryConfig) (*Notary, err
 	if err != nil {
 		return nil, err
 	}
+	outside := false
 	for i, t := range append([][]byte{saved}, cfg.Trusted...) {
 		if len(t) == 0 {
 			continue
 		}
+		outside = outside || i > 0
 		c, err := OpenCheckpoint(t, verifier)
 		if err != nil {
 			if i == 0 {
@@ -114,10 +137,14 @@ func NewNotary(ctx context.Context, store Store, cfg NotaryConfig) (*Notary, err
 		if err := CheckStoreExtends(ctx, store, head, c); err != nil {
 			return nil, err
 		}
-		if c.Size >= n.latest.Size {
-			n.latest = SignedCheckpoint{Checkpoint: c, Note: t}
+		if c.Size >= latest.Size {
+			latest = SignedCheckpoint{Checkpoint: c, Note: t}
 		}
 	}
+	if len(saved) > 0 && !outside && !cfg.TrustStore {
+		return nil, fmt.Errorf("%w: the store holds a checkpoint of %d entries signed before, and none was kept outside it here", ErrNoAnchor, latest.Size)
+	}
+	n.latest.Store(&latest)
 	if _, err := n.Sign(ctx, head); err != nil {
 		return nil, err
 	}
@@ -133,12 +160,8 @@ func (n *Notary) Verifier() note.Verifier { return n.verifier }
 // VerifierKey returns the log's public key as note encodes it.
 func (n *Notary) VerifierKey() string { return n.cfg.VerifierKey }
 
-// Latest returns the newest checkpoint signed.
-func (n *Notary) Latest() SignedCheckpoint {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.latest
-}
+// Latest returns the newest checkpoint signed and published.
+func (n *Notary) Latest() SignedCheckpoint { return *n.latest.Load() }
 
 // Notify tells the notary that the tree grew; it signs a new checkpoint
 // soon after. It never blocks: notices that come while it signs are
@@ -151,8 +174,9 @@ func (n *Notary) Notify() {
 }
 
 // Run signs a checkpoint after every notice, at most one each MinGap, and
-// at every Interval when the tree grew, until ctx ends. Signing errors are
-// logged, once each until signing works again.
+// at every Interval when the tree grew, until ctx ends. Each signature
+// gets signTimeout. Signing errors are logged, once each until signing
+// works again.
 func (n *Notary) Run(ctx context.Context) {
 	t := time.NewTicker(n.cfg.Interval)
 	defer t.Stop()
@@ -165,10 +189,12 @@ func (n *Notary) Run(ctx context.Context) {
 		case <-n.kick:
 		case <-t.C:
 		}
-		head, err := n.store.Head(ctx)
+		sctx, cancel := context.WithTimeout(ctx, signTimeout)
+		head, err := n.store.Head(sctx)
 		if err == nil {
-			_, err = n.Sign(ctx, head)
+			_, err = n.Sign(sctx, head)
 		}
+		cancel()
 		n.report(ctx, err)
 		gap.Reset(n.cfg.MinGap)
 		select {
@@ -180,8 +206,8 @@ func (n *Notary) Run(ctx context.Context) {
 }
 
 func (n *Notary) report(ctx context.Context, err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.errMu.Lock()
+	defer n.errMu.Unlock()
 	switch {
 	case err == nil:
 		n.lastErr = ""
@@ -195,13 +221,23 @@ func (n *Notary) report(ctx context.Context, err error) {
 // Sign signs a checkpoint of head, when it is newer than the latest, after
 // proving from the store's tree hashes that head's root is the root of
 // the stored tree and that the tree extends the latest checkpoint. It
-// saves the checkpoint in the store, publishes it, and returns it (the
-// latest as is when head is not newer). Errors: ErrCorrupt when the store
-// does not extend the latest checkpoint; the store's errors.
+// publishes the checkpoint, then serves it, then saves it in the store,
+// and returns it (the latest as is when head is not newer; a head older
+// than the latest is read again, since another caller may have signed a
+// newer one meanwhile). Errors: ErrCorrupt when the store does not extend
+// the latest checkpoint; Publish's errors, when nothing is served; the
+// store's errors.
 func (n *Notary) Sign(ctx context.Context, head Head) (SignedCheckpoint, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	last := n.latest
+	n.signMu.Lock()
+	defer n.signMu.Unlock()
+	last := n.Latest()
+	if head.Size < last.Size {
+		fresh, err := n.store.Head(ctx)
+		if err != nil {
+			return last, err
+		}
+		head = fresh
+	}
 	if err := CheckStoreExtends(ctx, n.store, head, last.Checkpoint); err != nil {
 		return last, err
 	}
@@ -210,7 +246,7 @@ func (n *Notary) Sign(ctx context.Context, head Head) (SignedCheckpoint, error) 
 	}
 	c := Checkpoint{Origin: n.signer.Name(), Size: head.Size, Root: head.Root}
 	if head.Size == 0 {
-		c.Root = EmptyRoot
+		c.Root = EmptyRoot()
 	} else if err := checkHeadRoot(ctx, n.store, head); err != nil {
 		return last, err
 	}
@@ -219,14 +255,14 @@ func (n *Notary) Sign(ctx context.Context, head Head) (SignedCheckpoint, error) 
 		return last, err
 	}
 	sc := SignedCheckpoint{Checkpoint: c, Note: signed}
-	n.latest = sc
+	if n.cfg.Publish != nil {
+		if err := n.cfg.Publish(ctx, sc); err != nil {
+			return last, fmt.Errorf("publish the checkpoint of %d entries: %w", c.Size, err)
+		}
+	}
+	n.latest.Store(&sc)
 	if err := n.store.SaveCheckpoint(ctx, c.Size, signed); err != nil && ctx.Err() == nil {
 		n.cfg.Logger.Warn("cannot save the checkpoint in the store", "size", c.Size, "err", err)
-	}
-	if n.cfg.Publish != nil {
-		if err := n.cfg.Publish(ctx, sc); err != nil && ctx.Err() == nil {
-			n.cfg.Logger.Error("cannot publish the checkpoint", "size", c.Size, "err", err)
-		}
 	}
 	return sc, nil
 }

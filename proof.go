@@ -8,7 +8,8 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// storeHashes reads a store's tree hashes for tlog.
+// storeHashes reads a store's tree hashes for tlog. It holds a context
+// because tlog.HashReader's method takes none; it lives only for one call.
 type storeHashes struct {
 	ctx   context.Context
 	store Store
@@ -40,12 +41,16 @@ type InclusionProof struct {
 }
 
 // Verify checks the proof against the root of the tree of TreeSize
-// entries. Errors: a proof that does not lead to root.
+// entries. Errors: ErrCorrupt for a proof that does not lead to root, or
+// of a leaf other than the entry's.
 func (p InclusionProof) Verify(root tlog.Hash) error {
 	if p.LeafIndex != p.ID-1 {
-		return fmt.Errorf("%w: entry %d is leaf %d, not %d", ErrInvalidArgument, p.ID, p.ID-1, p.LeafIndex)
+		return fmt.Errorf("%w: entry %d is leaf %d, not %d", ErrCorrupt, p.ID, p.ID-1, p.LeafIndex)
 	}
-	return tlog.CheckRecord(p.Proof, p.TreeSize, root, p.LeafIndex, p.LeafHash)
+	if err := tlog.CheckRecord(p.Proof, p.TreeSize, root, p.LeafIndex, p.LeafHash); err != nil {
+		return fmt.Errorf("%w: entry %d is not in the tree of %d entries with that root: %v", ErrCorrupt, p.ID, p.TreeSize, err)
+	}
+	return nil
 }
 
 // ConsistencyProof proves that the tree of To entries extends the tree of
@@ -55,16 +60,29 @@ type ConsistencyProof struct {
 	Proof    tlog.TreeProof
 }
 
-// Verify checks the proof against the roots of both trees. Errors: a proof
-// that does not verify.
+// Verify checks the proof against the roots of both trees (the root of the
+// empty tree is EmptyRoot). Errors: ErrCorrupt for a proof that does not
+// verify.
 func (p ConsistencyProof) Verify(fromRoot, toRoot tlog.Hash) error {
-	if p.From == 0 || p.From == p.To {
-		if len(p.Proof) != 0 || (p.From == p.To && fromRoot != toRoot) {
-			return fmt.Errorf("%w: trees of %d and %d entries are not consistent", ErrInvalidArgument, p.From, p.To)
+	bad := func(why string) error {
+		return fmt.Errorf("%w: the tree of %d entries does not extend that of %d: %s", ErrCorrupt, p.To, p.From, why)
+	}
+	switch {
+	case p.From == 0:
+		if len(p.Proof) != 0 || fromRoot != EmptyRoot() {
+			return bad("a proof from the empty tree is empty, and its root EmptyRoot")
+		}
+		return nil
+	case p.From == p.To:
+		if len(p.Proof) != 0 || fromRoot != toRoot {
+			return bad("trees of one size extend each other only with one root")
 		}
 		return nil
 	}
-	return tlog.CheckTree(p.Proof, p.To, toRoot, p.From, fromRoot)
+	if err := tlog.CheckTree(p.Proof, p.To, toRoot, p.From, fromRoot); err != nil {
+		return bad(err.Error())
+	}
+	return nil
 }
 
 // InclusionProof returns the proof that entry id is in the tree of

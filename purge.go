@@ -81,7 +81,7 @@ func (l *Log) purge(ctx context.Context, before time.Time, args map[string]any, 
 		err = errors.Join(err, fmt.Errorf("purge: %w", terr))
 	}
 	summary := fmt.Sprintf("deleted %d entries", n)
-	_, rerr := l.Record(context.WithoutCancel(ctx), Call{ToolName: PurgeTool, Arguments: args, ResultSummary: summary})
+	_, rerr := l.record(context.WithoutCancel(ctx), Call{ToolName: PurgeTool, Arguments: args, ResultSummary: summary})
 	if rerr != nil {
 		rerr = fmt.Errorf("purge deleted %d entries but could not record it: %w", n, rerr)
 	}

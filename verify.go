@@ -1,9 +1,12 @@
 package tooltrail
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+
+	"slices"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -33,6 +36,8 @@ type Problem struct {
 	What string
 }
 
+// String returns the problem as verify prints it: "entry N: what", or
+// what alone for the log as a whole.
 func (p Problem) String() string {
 	if p.ID == 0 {
 		return p.What
@@ -69,26 +74,31 @@ func (r *VerifyReport) add(id int64, format string, args ...any) {
 // the leaves (and, for purged entries, the kept leaf hashes) and compares
 // it with the stored one; and compares the roots with the head and with
 // every checkpoint. Entries missing before the oldest kept one are
-// reported as purged when a purge is recorded, and as a problem otherwise;
-// missing entries after it are always a problem. Errors: a missing
-// verifier; the store's errors (ErrUnavailable) — what the data says is
-// in the report, not in the error.
+// reported as purged as far as the last purge entry's purged_through says,
+// and as a problem beyond; missing entries after the oldest kept one are
+// always a problem. It checks the tree of the head it reads first; entries
+// appended while it runs are not checked. Problems come ordered by entry,
+// those of the log as a whole (ID 0) last. Errors: ErrInvalidArgument
+// for a missing verifier; the store's errors (ErrUnavailable) — what the
+// data says is in the report, not in the error.
 func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport, error) {
 	if opts.Verifier == nil {
-		return nil, errors.New("verify: the log's verifier key is required")
+		return nil, fmt.Errorf("%w: verify: the log's verifier key is required", ErrInvalidArgument)
 	}
 	head, err := store.Head(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rep := &VerifyReport{Size: head.Size}
+	if ok, err := headHasLeaf(ctx, store, head, rep); err != nil || !ok {
+		return rep, err
+	}
 	roots, err := checkpointRoots(ctx, store, opts, head, rep)
 	if err != nil {
 		return nil, err
 	}
 	w := &treeWalk{roots: roots, rep: rep}
-	purgeSeen := false
-	allowed := int64(-1) // the largest purged_through a purge entry states; -1: none states one
+	var purges purgeMarks
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for c := range fetchChunks(ctx, store, head.Size) {
@@ -99,23 +109,12 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 		after := c.after
 		for i := range c.rows {
 			row, check := &c.rows[i], &c.checks[i]
-			if row.ID > head.Size {
-				rep.add(row.ID, "is stored, but the head says the log holds %d entries", head.Size)
-				continue
-			}
 			w.missing(after+1, row.ID-1)
 			w.live(row, check)
-			if row.ToolName == PurgeTool {
-				purgeSeen = true
-				if check.purge && check.purgedThrough > allowed {
-					allowed = check.purgedThrough
-				}
-			}
+			purges.see(row, check)
 			after = row.ID
 		}
-		if c.end == head.Size {
-			w.missing(after+1, head.Size)
-		}
+		w.missing(after+1, c.end)
 		if opts.Progress != nil {
 			opts.Progress(c.end, head.Size)
 		}
@@ -123,26 +122,86 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	switch {
-	case rep.PurgedThrough > 0 && !purgeSeen:
-		rep.Problems = append([]Problem{{ID: 1, What: fmt.Sprintf("entries 1 to %d are missing and no purge is recorded", rep.PurgedThrough)}}, rep.Problems...)
-	case allowed >= 0 && rep.PurgedThrough > allowed:
-		// Purges remove the oldest entries, so the last purge says up to
-		// which id nothing is left; what is missing beyond it was deleted
-		// by someone else.
-		rep.Problems = append([]Problem{{ID: allowed + 1, What: fmt.Sprintf("entries %d to %d are missing, but the last purge left every entry after %d: they were deleted outside a purge", allowed+1, rep.PurgedThrough, allowed)}}, rep.Problems...)
-		rep.PurgedThrough = allowed
+	purges.judge(rep)
+	if err := rowsBeyond(ctx, store, head, rep); err != nil {
+		return nil, err
 	}
-	root := EmptyRoot
 	if head.Size > 0 {
-		if root, err = tlog.TreeHash(head.Size, w); err != nil {
+		root, err := tlog.TreeHash(head.Size, w)
+		if err != nil {
 			return nil, fmt.Errorf("verify: recompute root: %w", err)
 		}
 		if root != head.Root {
 			rep.add(0, "the head says root %s for %d entries, the leaves give %s", head.Root, head.Size, root)
 		}
 	}
+	// Entries in order, so that the first problem names the first entry
+	// found wrong; then what concerns the log as a whole.
+	slices.SortStableFunc(rep.Problems, func(a, b Problem) int { return cmp.Compare(uint64(a.ID-1), uint64(b.ID-1)) })
 	return rep, nil
+}
+
+// headHasLeaf checks that the tree holds the leaf hash of the head's last
+// entry, so that a head that claims more entries than the tree has is
+// reported instead of walked. ok is false when it is not there.
+func headHasLeaf(ctx context.Context, store Store, head Head, rep *VerifyReport) (ok bool, err error) {
+	if head.Size == 0 {
+		return true, nil
+	}
+	_, err = store.ReadHashes(ctx, []int64{tlog.StoredHashIndex(0, head.Size-1)})
+	if errors.Is(err, ErrCorrupt) {
+		rep.add(0, "the head says the log holds %d entries, but the tree holds no leaf hash of entry %d: the head was changed or the tree cut short", head.Size, head.Size)
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// rowsBeyond reports rows with ids above the head that were not appended
+// since Verify read it: rows no append wrote.
+func rowsBeyond(ctx context.Context, store Store, head Head, rep *VerifyReport) error {
+	rows, err := store.Rows(ctx, head.Size, 1)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	now, err := store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if rows[0].ID > now.Size {
+		rep.add(rows[0].ID, "is stored, but the head says the log holds %d entries", now.Size)
+	}
+	return nil
+}
+
+// purgeMarks follows the purge entries Verify walks past: only the log
+// writes them (ReservedToolPrefix), each saying up to which id no entry
+// is left after it.
+type purgeMarks struct {
+	seen    bool
+	through int64 // the largest purged_through below its own entry's id
+}
+
+func (p *purgeMarks) see(row *Entry, c *rowCheck) {
+	if !c.purge {
+		return
+	}
+	p.seen = true
+	if c.purgedThrough < row.ID && c.purgedThrough > p.through {
+		p.through = c.purgedThrough
+	}
+}
+
+// judge reports the missing oldest entries that no purge accounts for.
+func (p *purgeMarks) judge(rep *VerifyReport) {
+	switch {
+	case rep.PurgedThrough <= p.through:
+	case !p.seen:
+		rep.add(p.through+1, "entries %d to %d are missing and no purge is recorded", p.through+1, rep.PurgedThrough)
+		rep.PurgedThrough = p.through
+	default:
+		rep.add(p.through+1, "entries %d to %d are missing, but the last purge left every entry after %d: they were deleted outside a purge", p.through+1, rep.PurgedThrough, p.through)
+		rep.PurgedThrough = p.through
+	}
 }
 
 // checkpointRoots opens the store's checkpoint and opts.Checkpoints and
@@ -347,7 +406,7 @@ func (w *treeWalk) add(id int64, h tlog.Hash) {
 			panic(fmt.Sprintf("verify: root at %d: %v", w.n, err))
 		}
 		if root != want {
-			w.rep.add(id, "the tree of the first %d entries has root %s, but a signed checkpoint says %s", w.n, root, want)
+			w.rep.add(0, "the tree of entries 1 to %d has root %s, but a signed checkpoint says %s: an entry up to %d was changed together with its tree hashes, or the checkpoint is of another log", w.n, root, want, w.n)
 		}
 	}
 }

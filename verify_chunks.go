@@ -25,26 +25,29 @@ type verifyChunk struct {
 type rowCheck struct {
 	hash          tlog.Hash
 	problems      []string
-	purge         bool  // a purge entry that states purged_through
+	purge         bool  // a purge entry of this log that states purged_through
 	purgedThrough int64 // that id
 }
 
 // fetchChunks reads the rows and stored hashes of a tree of size entries
-// in batches and checks the rows, sending each batch in order. It stops
-// after a batch with an error, or when ctx ends.
+// verifyBatch ids at a time, whatever is missing, and checks the rows,
+// sending each batch in order. It stops after a batch with an error, or
+// when ctx ends.
 func fetchChunks(ctx context.Context, store Store, size int64) <-chan verifyChunk {
 	out := make(chan verifyChunk, 1)
 	go func() {
 		defer close(out)
 		var after int64
 		for after < size {
-			c := verifyChunk{after: after}
+			c := verifyChunk{after: after, end: min(after+verifyBatch, size)}
 			c.rows, c.err = store.Rows(ctx, after, verifyBatch)
 			if c.err == nil {
-				c.end = size
-				if len(c.rows) == verifyBatch {
-					c.end = c.rows[len(c.rows)-1].ID
+				// Rows past this batch's ids come again with the next.
+				n := 0
+				for n < len(c.rows) && c.rows[n].ID <= c.end {
+					n++
 				}
+				c.rows = c.rows[:n]
 				c.stored, c.err = readStored(ctx, store, after, c.end)
 			}
 			if c.err == nil {
@@ -92,7 +95,7 @@ func checkRow(row *Entry) rowCheck {
 		return c
 	}
 	c.problems = columnDiffs(row, &e)
-	if e.ToolName == PurgeTool && len(e.Arguments) > 0 {
+	if e.ToolName == PurgeTool && e.Imported == nil && len(e.Arguments) > 0 {
 		var args struct {
 			PurgedThrough *int64 `json:"purged_through"`
 		}

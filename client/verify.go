@@ -183,44 +183,51 @@ func (c *Client) VerifyCheckpoint(ctx context.Context, verifier note.Verifier, t
 	return signed, cp, nil
 }
 
-// VerifiedEntry reads the entry with the given id and proves it: its leaf
-// decodes to what the server says, and its leaf hash is in the tree of the
-// server's latest checkpoint, which verifier must sign. It returns the
-// entry and that checkpoint. Errors: as Entry; ErrCorrupt when the entry or
-// its proof does not verify.
-func (c *Client) VerifiedEntry(ctx context.Context, id int64, verifier note.Verifier) (tooltrail.Entry, tooltrail.Checkpoint, error) {
-	signed, err := c.Checkpoint(ctx)
+// Proven is an entry, proved to be in the tree of a signed checkpoint.
+type Proven struct {
+	Entry      tooltrail.Entry
+	Checkpoint tooltrail.Checkpoint
+	Signed     []byte // the checkpoint as the server signed it: keep it as the next trusted one
+}
+
+// VerifiedEntry reads the entry with the given id and proves it: the
+// server's latest checkpoint is signed by verifier and, when trusted is
+// not empty, extends it (as VerifyCheckpoint checks, so that a fork is not
+// believed); the entry's fields are what its leaf says; and its leaf is in
+// that checkpoint's tree by an inclusion proof. Errors: as Entry and
+// VerifyCheckpoint; ErrCorrupt when the entry or its proof does not
+// verify; ErrUnavailable when the entry is not in a signed tree yet.
+func (c *Client) VerifiedEntry(ctx context.Context, id int64, verifier note.Verifier, trusted []byte) (Proven, error) {
+	signed, cp, err := c.VerifyCheckpoint(ctx, verifier, trusted)
 	if err != nil {
-		return tooltrail.Entry{}, tooltrail.Checkpoint{}, err
+		return Proven{}, err
 	}
-	cp, err := tooltrail.OpenCheckpoint(signed, verifier)
-	if err != nil {
-		return tooltrail.Entry{}, cp, fmt.Errorf("tooltrail client: %w: the server's checkpoint: %w", tooltrail.ErrCorrupt, err)
-	}
+	p := Proven{Checkpoint: cp, Signed: signed}
 	e, err := c.Entry(ctx, id)
 	if err != nil {
-		return e, cp, err
+		return p, err
 	}
+	p.Entry = e
 	if e.ID != id {
-		return e, cp, fmt.Errorf("tooltrail client: %w: asked for entry %d, got entry %d", tooltrail.ErrCorrupt, id, e.ID)
+		return p, fmt.Errorf("tooltrail client: %w: asked for entry %d, got entry %d", tooltrail.ErrCorrupt, id, e.ID)
 	}
 	if err := sameAsLeaf(e); err != nil {
-		return e, cp, fmt.Errorf("tooltrail client: entry %d: %w", id, err)
+		return p, fmt.Errorf("tooltrail client: entry %d: %w", id, err)
 	}
 	if id > cp.Size {
-		return e, cp, fmt.Errorf("tooltrail client: %w: entry %d is not in the signed tree of %d entries yet", tooltrail.ErrUnavailable, id, cp.Size)
+		return p, fmt.Errorf("tooltrail client: %w: entry %d is not in the signed tree of %d entries yet", tooltrail.ErrUnavailable, id, cp.Size)
 	}
-	p, err := c.InclusionProof(ctx, id, cp.Size)
+	proof, err := c.InclusionProof(ctx, id, cp.Size)
 	if err != nil {
-		return e, cp, err
+		return p, err
 	}
-	if p.LeafHash != tooltrail.LeafHash(e.Leaf) {
-		return e, cp, fmt.Errorf("tooltrail client: %w: entry %d: its leaf does not hash to the leaf hash of its proof", tooltrail.ErrCorrupt, id)
+	if proof.LeafHash != tooltrail.LeafHash(e.Leaf) {
+		return p, fmt.Errorf("tooltrail client: %w: entry %d: its leaf does not hash to the leaf hash of its proof", tooltrail.ErrCorrupt, id)
 	}
-	if err := p.Verify(cp.Root); err != nil {
-		return e, cp, fmt.Errorf("tooltrail client: %w: entry %d is not in the signed tree of %d entries: %v", tooltrail.ErrCorrupt, id, cp.Size, err)
+	if err := proof.Verify(cp.Root); err != nil {
+		return p, fmt.Errorf("tooltrail client: entry %d in the signed tree of %d entries: %w", id, cp.Size, err)
 	}
-	return e, cp, nil
+	return p, nil
 }
 
 // sameAsLeaf checks that an entry as the server sent it says what its

@@ -146,20 +146,29 @@ func TestVerifiedEntry(t *testing.T) {
 	ctx := context.Background()
 	s, v := newSignedLog(t, 1)
 	s.add(t, "a", "b", "c")
+	var trusted []byte
 	for id := int64(1); id <= 3; id++ {
-		e, cp, err := s.c.VerifiedEntry(ctx, id, v)
-		if err != nil || e.ID != id || cp.Size != 3 {
-			t.Errorf("VerifiedEntry(%d) = %d, %+v, %v", id, e.ID, cp, err)
+		p, err := s.c.VerifiedEntry(ctx, id, v, trusted)
+		if err != nil || p.Entry.ID != id || p.Checkpoint.Size != 3 {
+			t.Errorf("VerifiedEntry(%d) = %+v, %v", id, p, err)
 		}
+		trusted = p.Signed
+	}
+	// A fork of the log under the same key: its entries are in its own
+	// signed tree, but not consistent with the trusted checkpoint.
+	fork, _ := newSignedLog(t, 1)
+	fork.add(t, "a", "x", "y", "z")
+	if _, err := fork.c.VerifiedEntry(ctx, 2, v, trusted); !errors.Is(err, tooltrail.ErrCorrupt) {
+		t.Errorf("VerifiedEntry on a fork = %v, want ErrCorrupt", err)
 	}
 	if _, err := s.log.Record(ctx, tooltrail.Call{ToolName: "d"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.c.VerifiedEntry(ctx, 4, v); !errors.Is(err, tooltrail.ErrUnavailable) {
+	if _, err := s.c.VerifiedEntry(ctx, 4, v, nil); !errors.Is(err, tooltrail.ErrUnavailable) {
 		t.Errorf("VerifiedEntry of an entry not yet signed = %v, want ErrUnavailable", err)
 	}
 	_, other := newSignedLog(t, 2)
-	if _, _, err := s.c.VerifiedEntry(ctx, 1, other); !errors.Is(err, tooltrail.ErrCorrupt) {
+	if _, err := s.c.VerifiedEntry(ctx, 1, other, nil); !errors.Is(err, tooltrail.ErrCorrupt) {
 		t.Errorf("VerifiedEntry with another key = %v, want ErrCorrupt", err)
 	}
 }
@@ -212,12 +221,12 @@ func TestVerifiedEntryCatchesALyingServer(t *testing.T) {
 				w.Write(b)
 			}))
 			defer proxy.Close()
-			if _, _, err := client.New(proxy.URL).VerifiedEntry(ctx, 2, v); !errors.Is(err, tooltrail.ErrCorrupt) {
+			if _, err := client.New(proxy.URL).VerifiedEntry(ctx, 2, v, nil); !errors.Is(err, tooltrail.ErrCorrupt) {
 				t.Errorf("VerifiedEntry through the lying proxy = %v, want ErrCorrupt", err)
 			}
 		})
 	}
-	if _, _, err := s.c.VerifiedEntry(ctx, 2, v); err != nil {
+	if _, err := s.c.VerifiedEntry(ctx, 2, v, nil); err != nil {
 		t.Errorf("VerifiedEntry without the proxy: %v", err)
 	}
 }

@@ -45,9 +45,11 @@ func b64(hs []tlog.Hash) []string {
 	return out
 }
 
-// errNoNotary answers the endpoints of tamper evidence on a server that
-// was built without a Notary.
-var errNoNotary = &apiError{status: http.StatusNotFound, code: codeNotFound, message: "this server signs no checkpoints"}
+// errNoNotary is the answer of the endpoints of tamper evidence on a
+// server that was built without a Notary.
+func errNoNotary() error {
+	return &apiError{status: http.StatusNotFound, code: codeNotFound, message: "this server signs no checkpoints"}
+}
 
 // getLog is GET /v1/log: the log's origin, key and signed tree size.
 func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +58,7 @@ func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.notary == nil {
-		s.fail(w, r, errNoNotary)
+		s.fail(w, r, errNoNotary())
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, logInfo{Origin: s.notary.Origin(), VerifierKey: s.notary.VerifierKey(), TreeSize: s.notary.Latest().Size})
@@ -69,7 +71,7 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.notary == nil {
-		s.fail(w, r, errNoNotary)
+		s.fail(w, r, errNoNotary())
 		return
 	}
 	h := w.Header()
@@ -141,7 +143,7 @@ func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.notary == nil {
-		s.fail(w, r, errNoNotary)
+		s.fail(w, r, errNoNotary())
 		return
 	}
 	path := r.PathValue("path")

@@ -352,8 +352,8 @@ func testNotary(t *testing.T, open OpenFunc) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := n.Latest(); c.Size != 0 || c.Root != tooltrail.EmptyRoot {
-		t.Errorf("checkpoint of the empty log: %d entries, root %v; want 0, %v", c.Size, c.Root, tooltrail.EmptyRoot)
+	if c := n.Latest(); c.Size != 0 || c.Root != tooltrail.EmptyRoot() {
+		t.Errorf("checkpoint of the empty log: %d entries, root %v; want 0, %v", c.Size, c.Root, tooltrail.EmptyRoot())
 	}
 	log, err := tooltrail.New(ctx, store, tooltrail.Config{Committed: func(tooltrail.Head) { n.Notify() }})
 	if err != nil {
@@ -397,5 +397,54 @@ func testNotary(t *testing.T, open OpenFunc) {
 	}
 	if _, err := tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{SignerKey: signer, VerifierKey: otherV2}); !errors.Is(err, tooltrail.ErrInvalidArgument) {
 		t.Errorf("a notary with signer and verifier of two keys = %v, want ErrInvalidArgument", err)
+	}
+}
+
+// testVerifyWhileRecording runs Verify while writers record: the entries
+// appended meanwhile are not problems.
+func testVerifyWhileRecording(t *testing.T, open OpenFunc) {
+	ctx := context.Background()
+	store := open(t)
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	recordMany(t, log, 200)
+	signer, verifier := newKey(t, "conformance.test/log")
+	if _, err := tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{SignerKey: signer, VerifierKey: verifier}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := note.NewVerifier(verifier)
+	done := make(chan struct{})
+	go func() { defer close(done); recordMany(t, log, 600) }()
+	for range 5 {
+		rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() {
+			t.Fatalf("Verify during appends: %v", rep.Problems)
+		}
+	}
+	<-done
+}
+
+// testReservedToolNames checks that no caller can write an entry under
+// the log's own names, which a verifier trusts.
+func testReservedToolNames(t *testing.T, open OpenFunc) {
+	log := newLog(t, open, nil)
+	for _, name := range []string{tooltrail.PurgeTool, "tooltrail.token.create", "tooltrail."} {
+		_, err := log.Record(context.Background(), tooltrail.Call{ToolName: name, Arguments: map[string]int{"purged_through": 99}})
+		var fe *tooltrail.FieldError
+		if !errors.As(err, &fe) || fe.Field != "tool_name" {
+			t.Errorf("Record(%q) = %v, want a FieldError on tool_name", name, err)
+		}
+	}
+	if _, err := log.RecordAdmin(context.Background(), tooltrail.Call{ToolName: tooltrail.PurgeTool}); err == nil {
+		t.Error("RecordAdmin wrote a purge entry")
+	}
+	if _, err := log.RecordAdmin(context.Background(), tooltrail.Call{ToolName: "tooltrail.token.create"}); err != nil {
+		t.Errorf("RecordAdmin(tooltrail.token.create): %v", err)
 	}
 }

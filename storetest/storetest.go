@@ -40,6 +40,8 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Proofs", func(t *testing.T) { testProofs(t, open) })
 	t.Run("ProofsAcrossPurge", func(t *testing.T) { testProofsAcrossPurge(t, open) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
+	t.Run("VerifyWhileRecording", func(t *testing.T) { testVerifyWhileRecording(t, open) })
+	t.Run("ReservedToolNames", func(t *testing.T) { testReservedToolNames(t, open) })
 }
 
 // Clock is a fake clock that moves forward by Step on every reading.

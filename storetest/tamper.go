@@ -172,7 +172,7 @@ func tamperCases() []tamperCase {
 			},
 			want: tooltrail.Problem{ID: 6, What: "the stored tree hash at level 1 over entries 5 to 6 differs from the one its leaves give"},
 			also: []tooltrail.Problem{
-				{ID: 12, What: "the tree of the first 12 entries has root"},
+				{ID: 0, What: "the tree of entries 1 to 12 has root"},
 				{ID: 0, What: "the head says root"},
 			},
 		},
@@ -199,7 +199,7 @@ func tamperCases() []tamperCase {
 				f.exec(t, "DELETE FROM checkpoint")
 			},
 			mirror:             true,
-			want:               tooltrail.Problem{ID: 12, What: "the tree of the first 12 entries has root"},
+			want:               tooltrail.Problem{ID: 0, What: "the tree of entries 1 to 12 has root"},
 			blindWithoutMirror: true,
 			notaryRefuses:      true,
 		},
@@ -259,6 +259,27 @@ func tamperCases() []tamperCase {
 			},
 			mirror: true,
 			want:   tooltrail.Problem{ID: 1, What: "missing"},
+		},
+		{
+			// A row no append wrote, beyond the head: found, and not taken
+			// for an entry appended while Verify ran.
+			name: "RowBeyondTheHead",
+			tamper: func(t *testing.T, f *tamperFixture) {
+				f.disableGuards(t)
+				f.exec(t, `INSERT INTO entries (id, ts, tool, session, task, "user", confirmed, call_id, leaf) `+
+					`SELECT 13, ts, tool, session, task, "user", confirmed, NULL, leaf FROM entries WHERE id = 12`)
+			},
+			want: tooltrail.Problem{ID: 13, What: "is stored, but the head says the log holds 12 entries"},
+		},
+		{
+			// A head that claims far more entries than the tree holds is
+			// reported at once, not walked (nor allocated for).
+			name: "HeadClaimsMoreThanTheTree",
+			tamper: func(t *testing.T, f *tamperFixture) {
+				f.disableGuards(t)
+				f.exec(t, "UPDATE head SET size = ?", int64(1_000_000_000_000_000))
+			},
+			want: tooltrail.Problem{ID: 0, What: "the tree holds no leaf hash of entry 1000000000000000"},
 		},
 		{
 			name: "SwapLeaves",

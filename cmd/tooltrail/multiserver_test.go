@@ -97,7 +97,8 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	base := pgtest.URL(t)
 	storeURL, schema := freshStore(t, base)
 	// The servers of one log share its key: the second gets a copy of the
-	// key the first made.
+	// key the first made, and of its checkpoint, to check the database
+	// against.
 	data := []string{t.TempDir(), t.TempDir()}
 	servers := []*serverProcess{startProcess(t, data[0], "--store", storeURL)}
 	key, err := os.ReadFile(filepath.Join(data[0], keyFileName))
@@ -105,6 +106,13 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(data[1], keyFileName), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := os.ReadFile(filepath.Join(data[0], checkpointFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data[1], checkpointFileName), cp, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	servers = append(servers, startProcess(t, data[1], "--store", storeURL))

@@ -39,6 +39,7 @@ type serveCommand struct {
 	commitTimeout time.Duration
 	origin        string
 	mirror        string
+	trustStore    bool
 	homeErr       error // why there is no default --data, if there is none
 }
 
@@ -51,6 +52,7 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.DurationVar(&c.commitTimeout, "commit-timeout", 10*time.Second, "how long one batch's commit may take before every call of it fails with 503 (the store is then taken as unreachable)")
 	fs.StringVar(&c.origin, "origin", "", "the log's `NAME` in its signed checkpoints, such as example.com/agents-audit; set once, when the key is made (default HOSTNAME/tooltrail)")
 	fs.StringVar(&c.mirror, "checkpoint-mirror", "", "also write every signed checkpoint to `DIR`/checkpoint, outside the store, so that a store rolled back or cut short is caught against it")
+	fs.BoolVar(&c.trustStore, "trust-store", false, "start from the store's own checkpoint when neither the data directory nor the mirror holds one (a server joining a log, when the database is known good)")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -193,7 +195,7 @@ func (c *serveCommand) newNotary(ctx context.Context, store tooltrail.Store, dat
 		trusted = append(trusted, b)
 	}
 	n, err := tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{
-		SignerKey: key.signer, VerifierKey: key.verifier, Trusted: trusted, Logger: logger,
+		SignerKey: key.signer, VerifierKey: key.verifier, Trusted: trusted, TrustStore: c.trustStore, Logger: logger,
 		Publish: func(ctx context.Context, sc tooltrail.SignedCheckpoint) error {
 			var errs []error
 			for _, f := range files {
@@ -202,6 +204,10 @@ func (c *serveCommand) newNotary(ctx context.Context, store tooltrail.Store, dat
 			return errors.Join(errs...)
 		},
 	})
+	if errors.Is(err, tooltrail.ErrNoAnchor) {
+		return nil, fmt.Errorf("refusing to serve: %w; a database restored from an older copy would look the same, and signing on it would fork the log. "+
+			"Copy the checkpoint file of a server of this log into %s, or give --checkpoint-mirror, or --trust-store if the database is known good", err, data)
+	}
 	if errors.Is(err, tooltrail.ErrCorrupt) {
 		return nil, fmt.Errorf("refusing to serve: the store is not the log its last signed checkpoint vouches for (%s); find out with 'tooltrail verify': %w", strings.Join(files, ", "), err)
 	}

@@ -93,6 +93,9 @@ func (c *verifyCommand) runStore(ctx context.Context, s *streams) error {
 	if err != nil {
 		return err
 	}
+	if c.key == "" {
+		fmt.Fprintf(s.stderr, "checking against the key in %s: whoever can write that directory can replace it; an auditor gives --key\n", filepath.Join(dir, keyFileName))
+	}
 	var checkpoints [][]byte
 	for _, d := range []string{dir, c.mirror} {
 		if d == "" {

@@ -222,3 +222,29 @@ func waitSigned(t *testing.T, s *testServer, n int64) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestServe_refusesStoreWithoutAnchor removes the data directory's
+// checkpoint: the store still holds one, and a store restored from an
+// older copy would look the same, so serve refuses unless told to trust
+// the store.
+func TestServe_refusesStoreWithoutAnchor(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	s.mustRun(t, "record", "--tool", "t")
+	s.stop(t)
+	if err := os.Remove(filepath.Join(dir, checkpointFileName)); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, noEnv, "", "serve", "--addr", "127.0.0.1:0", "--data", dir)
+	if r.code == 0 || !strings.Contains(r.stderr, "--trust-store") {
+		t.Fatalf("serve without a checkpoint outside the store = exit %d, stderr %q; want a refusal that names --trust-store", r.code, r.stderr)
+	}
+	s = startServer(t, dir, "--trust-store")
+	s.mustRun(t, "record", "--tool", "t")
+	if code := s.stop(t); code != 0 {
+		t.Errorf("serve --trust-store exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, checkpointFileName)); err != nil {
+		t.Errorf("serve --trust-store wrote no checkpoint: %v", err)
+	}
+}

@@ -1,0 +1,119 @@
+package redact
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"hash"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// A marker is "[redacted:<rule>:<mac>]". <rule> is the name of the pattern
+// that found the secret, or "key:" and the normalized key rule (such as
+// "key:password" or "key:apikey"). <mac> is the first 16 characters (96
+// bits) of the unpadded base64url of HMAC-SHA256 under the Redactor's key
+// of the secret's exact bytes: a string's decoded UTF-8 bytes, or the
+// compact JSON text (no whitespace outside strings) of another JSON value.
+const (
+	markerPrefix = "[redacted:"
+	macLength    = 16
+	macBytes     = macLength * 6 / 8 // 12 bytes give exactly 16 base64 characters
+	keyPrefix    = "key:"
+)
+
+// IsMarker tells whether s is exactly one marker, as the package writes in
+// place of a secret, so that a UI can show it as such. It returns no error.
+func IsMarker(s string) bool { return markerEnd(s, 0) == len(s) }
+
+// markerEnd returns the end of the marker at s[i:], or -1 if there is none.
+func markerEnd(s string, i int) int {
+	if !strings.HasPrefix(s[i:], markerPrefix) {
+		return -1
+	}
+	j := i + len(markerPrefix)
+	if strings.HasPrefix(s[j:], keyPrefix) {
+		if k := keyNameEnd(s, j+len(keyPrefix)); k > j+len(keyPrefix) {
+			if e := macEnd(s, k); e > 0 {
+				return e
+			}
+		}
+	}
+	if k := patternNameEnd(s, j); k > j {
+		return macEnd(s, k)
+	}
+	return -1
+}
+
+// macEnd returns the end of ":<mac>]" at s[i:], or -1.
+func macEnd(s string, i int) int {
+	if i+1+macLength+1 > len(s) || s[i] != ':' || s[i+1+macLength] != ']' {
+		return -1
+	}
+	for _, c := range []byte(s[i+1 : i+1+macLength]) {
+		if !isBase64URL(c) {
+			return -1
+		}
+	}
+	return i + 1 + macLength + 1
+}
+
+func isBase64URL(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// patternNameEnd returns the end of the pattern name at s[i:] (i if none).
+func patternNameEnd(s string, i int) int {
+	j := i
+	for j < len(s) && j-i < maxNameLength && isNameByte(s[j]) {
+		j++
+	}
+	if j > i && (s[i] == '-' || s[i] == '_') {
+		return i
+	}
+	return j
+}
+
+// keyNameEnd returns the end of the normalized key rule at s[i:].
+func keyNameEnd(s string, i int) int {
+	j := i
+	for j < len(s) {
+		r, n := utf8.DecodeRuneInString(s[j:])
+		if r == utf8.RuneError && n <= 1 || !keyNameRune(r) {
+			break
+		}
+		j += n
+	}
+	return j
+}
+
+// macs hands out HMAC-SHA256 states keyed with one key.
+type macs struct {
+	pool sync.Pool
+}
+
+func newMACs(key []byte) *macs {
+	m := &macs{}
+	m.pool.New = func() any { return hmac.New(sha256.New, key) }
+	return m
+}
+
+// appendMarker appends the marker of secret found by rule to dst.
+func (m *macs) appendMarker(dst []byte, rule string, secret []byte) []byte {
+	h := m.pool.Get().(hash.Hash)
+	h.Reset()
+	h.Write(secret)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	m.pool.Put(h)
+	dst = append(dst, markerPrefix...)
+	dst = append(dst, rule...)
+	dst = append(dst, ':')
+	dst = base64.RawURLEncoding.AppendEncode(dst, sum[:macBytes])
+	return append(dst, ']')
+}
