@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -30,10 +31,11 @@ type Client struct {
 	Token      string       // sent as Authorization: Bearer <token> when not empty
 }
 
-// New returns a Client of the server at baseURL. It validates nothing; it
+// New returns a Client of the server at baseURL, with the token of the
+// environment variable TOOLTRAIL_TOKEN, if any. It validates nothing; it
 // only trims trailing slashes.
 func New(baseURL string) *Client {
-	return &Client{BaseURL: strings.TrimRight(baseURL, "/")}
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: os.Getenv("TOOLTRAIL_TOKEN")}
 }
 
 func (c *Client) httpClient() *http.Client {

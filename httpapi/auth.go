@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -28,7 +29,9 @@ func (s *Server) authenticate(r *http.Request, roles []auth.Role) (_ *http.Reque
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" || strings.ContainsAny(secret, " \t") {
 		return r, 0, fmt.Errorf("%w: the Authorization header must be Bearer <token>", tooltrail.ErrUnauthenticated)
 	}
-	tok, err := s.tokens.TokenByHash(r.Context(), auth.HashSecret(secret))
+	ctx, cancel := context.WithTimeout(r.Context(), s.lookup)
+	defer cancel()
+	tok, err := s.tokens.TokenByHash(ctx, auth.HashSecret(secret))
 	if errors.Is(err, tooltrail.ErrNotFound) || (err == nil && (!tok.Active() || !tok.Matches(secret))) {
 		return r, 0, fmt.Errorf("%w: the token is not valid (unknown or revoked)", tooltrail.ErrUnauthenticated)
 	}

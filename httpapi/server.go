@@ -57,6 +57,10 @@ type Config struct {
 	// how many at once; beyond, 429 with Retry-After. 0: no limit.
 	RateLimit float64
 	RateBurst int
+	// LookupTimeout bounds the look-up of a request's token in the store,
+	// so that a store that is gone answers 503 instead of hanging; default
+	// 5s.
+	LookupTimeout time.Duration
 }
 
 // Server serves HTTP API v1 over a Log. It implements http.Handler and is
@@ -69,6 +73,7 @@ type Server struct {
 	notary   *tooltrail.Notary
 	tokens   auth.Store
 	limiter  *auth.Limiter
+	lookup   time.Duration
 	mux      *http.ServeMux
 	patterns map[string]bool // the patterns of mux, for route labels
 }
@@ -98,6 +103,9 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = 5 * time.Second
+	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -109,6 +117,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		notary:   cfg.Notary,
 		tokens:   cfg.Tokens,
 		limiter:  auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, nil),
+		lookup:   cfg.LookupTimeout,
 		mux:      http.NewServeMux(),
 		patterns: make(map[string]bool),
 	}

@@ -27,6 +27,7 @@ type pattern struct {
 	re      *regexp.Regexp
 	groups  []int    // indexes of the groups named "secret"
 	needles []string // lowerFold'ed; none: always run
+	follow  func(low []byte, end int) bool
 	valid   func(string) bool
 }
 
@@ -97,7 +98,7 @@ func compilePattern(p Pattern) (*pattern, error) {
 		}
 	}
 	if b := builtinFor(p); b != nil {
-		cp.needles, cp.valid = b.needles, b.valid
+		cp.needles, cp.follow, cp.valid = b.needles, b.follow, b.valid
 	} else if prefix, _ := re.LiteralPrefix(); prefix != "" {
 		cp.needles = []string{string(lowerFold(nil, prefix))}
 	}

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/base64"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -75,12 +76,14 @@ var defaultKeys = []string{
 
 // builtin is a default pattern with what only the package knows about it:
 // needles, of which every match contains at least one (compared after
-// lowerFold), to skip strings cheaply; and a check that a match is really
-// a secret, for what RE2 cannot say.
+// lowerFold) such that follow, if set, holds of what comes after it, to
+// skip strings cheaply; and a check that a match is really a secret, for
+// what RE2 cannot say.
 type builtin struct {
 	name    string
 	regexp  string
 	needles []string
+	follow  func(low []byte, end int) bool
 	valid   func(secret string) bool
 }
 
@@ -139,30 +142,35 @@ var builtins = []builtin{
 		name:    "url_password",
 		regexp:  `[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#\[\]@"'<>` + "`" + `]*:(?P<secret>[^\s/?#\[\]"'<>` + "`" + `]+)@`,
 		needles: []string{"://"},
+		follow:  userinfoFollows,
 	},
 	{
 		name:    "bearer",
 		regexp:  `(?i)\bbearer[ \t]+(?P<secret>[A-Za-z0-9._~+/-]{8}[A-Za-z0-9._~+/-]*=*)`,
 		needles: []string{"bearer"},
+		follow:  blankFollows,
 		valid:   looksRandom,
 	},
 	{
 		name:    "basic_auth",
 		regexp:  `(?i)\bbasic[ \t]+(?P<secret>[A-Za-z0-9+/]{4}[A-Za-z0-9+/]*={0,2})`,
 		needles: []string{"basic"},
+		follow:  blankFollows,
 		valid:   isBasicCredentials,
 	},
 	{
 		name:    "cookie_header",
 		regexp:  `(?i)\bcookie["']?[ \t]*:[ \t]*(?P<secret>[^\r\n]*[^\s])`,
 		needles: []string{"cookie"},
+		follow:  colonFollows,
 	},
 	{
 		name: "assignment",
 		regexp: `(?i)(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|secret[_.-]?key|private[_.-]?key|credentials?)` +
 			`(?:\\?["'])?[ \t]*[:=][ \t]*` +
 			`(?:\\?"(?P<secret>[^"\\\r\n]+)|'(?P<secret>[^'\r\n]+)|(?P<secret>[^\s"'\\` + "`" + `,;&<>]+))`,
-		needles: []string{"passw", "passphrase", "secret", "token", "key", "credential"},
+		needles: []string{"password", "passwd", "passphrase", "secret", "token", "key", "credential", "credentials"},
+		follow:  assignmentFollows,
 	},
 }
 
@@ -174,6 +182,50 @@ func builtinFor(p Pattern) *builtin {
 		}
 	}
 	return nil
+}
+
+// blankFollows tells whether a space or tab is at low[i].
+func blankFollows(low []byte, i int) bool {
+	return i < len(low) && (low[i] == ' ' || low[i] == '\t')
+}
+
+// colonFollows tells whether `["']?[ \t]*:` is at low[i:].
+func colonFollows(low []byte, i int) bool {
+	if i < len(low) && (low[i] == '"' || low[i] == '\'') {
+		i++
+	}
+	return separatorFollows(low, i, ":")
+}
+
+// assignmentFollows tells whether `(?:\\?["'])?[ \t]*[:=]` is at low[i:].
+func assignmentFollows(low []byte, i int) bool {
+	if i+1 < len(low) && low[i] == '\\' && (low[i+1] == '"' || low[i+1] == '\'') {
+		i += 2
+	} else if i < len(low) && (low[i] == '"' || low[i] == '\'') {
+		i++
+	}
+	return separatorFollows(low, i, ":=")
+}
+
+func separatorFollows(low []byte, i int, seps string) bool {
+	for i < len(low) && (low[i] == ' ' || low[i] == '\t') {
+		i++
+	}
+	return i < len(low) && strings.IndexByte(seps, low[i]) >= 0
+}
+
+// userinfoFollows tells whether, after "://" ends at low[i], the URL's
+// authority has an '@'.
+func userinfoFollows(low []byte, i int) bool {
+	for ; i < len(low); i++ {
+		switch low[i] {
+		case '@':
+			return true
+		case ' ', '\t', '\n', '\r', '\f', '/', '?', '#', '[', ']', '"', '\'', '<', '>', '`':
+			return false
+		}
+	}
+	return false
 }
 
 func hasDigit(s string) bool {

@@ -60,6 +60,17 @@ func commands() []spec {
 		{name: "verify", synopsis: "[--data DIR | --store URL] [--key KEY] [--checkpoint-mirror DIR] | --server URL --checkpoint FILE --key KEY",
 			summary: "check that no entry was changed, dropped or reordered",
 			new:     func() command { return new(verifyCommand) }},
+		{name: "token create", synopsis: "--role writer|reader|admin [--user USER] [--name NAME] [--data DIR | --store URL]",
+			summary: "make an access token (shown once); works on the store, no server needed",
+			noEnv:   []string{"role", "user", "name"},
+			new:     func() command { return new(tokenCreateCommand) }},
+		{name: "token list", synopsis: "[--data DIR | --store URL]",
+			summary: "list the access tokens (never their secrets)",
+			new:     func() command { return new(tokenListCommand) }},
+		{name: "token revoke", synopsis: "--name NAME [--data DIR | --store URL]",
+			summary: "revoke an access token, from the next request on",
+			noEnv:   []string{"name"},
+			new:     func() command { return new(tokenRevokeCommand) }},
 		{name: "import", synopsis: "--from-oaiweb postgres://... [--table audit_log] [--data DIR | --store URL]",
 			summary: "copy oAI-Web's audit log into this log, keeping its times (safe to run again)",
 			new:     func() command { return new(importCommand) }},
@@ -86,11 +97,18 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
+	if name == "token" && len(rest) > 0 {
+		name, rest = name+" "+rest[0], rest[1:] // token create, list, revoke
+	}
 	switch name {
 	case "help", "-h", "-help", "--help":
 		return help(s, rest)
 	}
 	sp, ok := lookup(name)
+	if !ok && strings.HasPrefix(name, "token") {
+		fmt.Fprintf(stderr, "tooltrail: %q: use tooltrail token create, token list or token revoke\n", strings.Join(args, " "))
+		return exitUsage
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "tooltrail: unknown command %q\n\n", name)
 		printUsage(stderr)
@@ -114,9 +132,13 @@ func help(s *streams, args []string) int {
 		printUsage(s.stdout)
 		return exitOK
 	}
-	sp, ok := lookup(args[0])
+	name := args[0]
+	if name == "token" && len(args) > 1 {
+		name += " " + args[1]
+	}
+	sp, ok := lookup(name)
 	if !ok {
-		fmt.Fprintf(s.stderr, "tooltrail help: unknown command %q\n\n", args[0])
+		fmt.Fprintf(s.stderr, "tooltrail help: unknown command %q\n\n", name)
 		printUsage(s.stderr)
 		return exitUsage
 	}
@@ -130,9 +152,9 @@ func printUsage(w io.Writer) {
 	b.WriteString("tooltrail is an append-only, tamper-evident audit log for the tool calls of AI agents.\n\n")
 	b.WriteString("Usage:\n  tooltrail <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(&b, "  %-7s %s\n", "help", "show this, or a command's flags: tooltrail help <command>")
+	fmt.Fprintf(&b, "  %-12s %s\n", "help", "show this, or a command's flags: tooltrail help <command>")
 	b.WriteString("\nEvery flag can also be set through TOOLTRAIL_<FLAG> (upper case, '-' as '_');\n")
 	b.WriteString("--server reads TOOLTRAIL_URL. The command line wins.\n")
 	io.WriteString(w, b.String())

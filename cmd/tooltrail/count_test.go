@@ -25,7 +25,7 @@ func TestCount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{"TOOLTRAIL_URL": srv.url}
+			env := map[string]string{"TOOLTRAIL_URL": srv.url, "TOOLTRAIL_TOKEN": srv.token(t)}
 			if tt.name == "CountsWithTooltrailSessionEnv" {
 				env["TOOLTRAIL_SESSION"] = "s2"
 			}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
-	"github.com/tooltrail/tooltrail/client"
 	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
 )
@@ -32,8 +31,10 @@ func TestDatabaseGoesAway(t *testing.T) {
 	q := u.Query()
 	q.Set("connect_timeout", "2")
 	u.RawQuery = q.Encode()
-	srv := startServer(t, t.TempDir(), "--store", u.String(), "--commit-timeout", "2s")
-	c := client.New(srv.url)
+	dir := t.TempDir()
+	seedPostgresToken(t, base, schema, dir)
+	srv := startServer(t, dir, "--store", u.String(), "--commit-timeout", "2s")
+	c := srv.client(t)
 	ctx := context.Background()
 
 	var (

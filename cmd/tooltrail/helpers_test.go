@@ -7,13 +7,18 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
+	"github.com/tooltrail/tooltrail/client"
+	"github.com/tooltrail/tooltrail/postgres"
 	"github.com/tooltrail/tooltrail/sqlite"
 )
 
@@ -41,10 +46,28 @@ func run(t *testing.T, getenv func(string) string, stdin string, args ...string)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
-// run runs a client command against s.
+// run runs a client command against s, with the admin token serve made.
 func (s *testServer) run(t *testing.T, args ...string) result {
 	t.Helper()
-	return run(t, noEnv, "", append(args, "--server", s.url)...)
+	return run(t, noEnv, "", append(args, "--server", s.url, "--token", s.token(t))...)
+}
+
+// token returns the admin token serve wrote to its data directory.
+func (s *testServer) token(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.dir, adminTokenFileName))
+	if err != nil {
+		t.Fatalf("the server's admin token: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// client returns a client of s with its admin token.
+func (s *testServer) client(t *testing.T) *client.Client {
+	t.Helper()
+	c := client.New(s.url)
+	c.Token = s.token(t)
+	return c
 }
 
 // mustRun runs a client command against s and fails the test unless it
@@ -92,6 +115,9 @@ type testServer struct {
 // it if the test did not.
 func startServer(t *testing.T, dir string, extra ...string) *testServer {
 	t.Helper()
+	if !slices.Contains(extra, "--store") {
+		seedAdminToken(t, dir)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &testServer{dir: dir, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
@@ -130,6 +156,42 @@ func startServer(t *testing.T, dir string, extra ...string) *testServer {
 	}
 	t.Cleanup(func() { s.stop(t) })
 	return s
+}
+
+// seedAdminToken puts an admin token into the SQLite store of dir, and its
+// secret into dir/admin.token, as serve would on a first start but without
+// the entry that records it, so that the tests' entries start at id 1. A
+// store that has tokens already is left alone.
+func seedAdminToken(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(dir, "tooltrail.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	seedToken(t, st, dir)
+}
+
+// seedToken puts an admin token into st, unless it has tokens, and its
+// secret into dir/admin.token.
+func seedToken(t *testing.T, st auth.Store, dir string) {
+	t.Helper()
+	if list, err := st.Tokens(t.Context()); err != nil || len(list) > 0 {
+		return
+	}
+	secret, h, err := auth.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateToken(t.Context(), auth.Token{Name: "test-admin", Role: auth.Admin, Hash: h, Created: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, adminTokenFileName), []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // stop cancels the server's context and returns its exit status.
@@ -197,4 +259,17 @@ func decodeReceipt(t *testing.T, out string) receiptJSON {
 		t.Fatalf("record --json printed %q: %v", out, err)
 	}
 	return r
+}
+
+// seedPostgresToken puts an admin token into the schema of a PostgreSQL
+// store (made if missing), and its secret into dir/admin.token, without an
+// entry that records it.
+func seedPostgresToken(t *testing.T, base, schema, dir string) {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), postgres.Config{URL: base, Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	seedToken(t, st, dir)
 }

@@ -100,6 +100,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	// key the first made, and of its checkpoint, to check the database
 	// against.
 	data := []string{t.TempDir(), t.TempDir()}
+	seedPostgresToken(t, base, schema, data[0])
 	servers := []*serverProcess{startProcess(t, data[0], "--store", storeURL)}
 	key, err := os.ReadFile(filepath.Join(data[0], keyFileName))
 	if err != nil {
@@ -116,6 +117,14 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	servers = append(servers, startProcess(t, data[1], "--store", storeURL))
+	// The database has a token, so neither server makes one.
+	token, err := os.ReadFile(filepath.Join(data[0], adminTokenFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(data[1], adminTokenFileName)); err == nil {
+		t.Error("the second server made an admin token of its own")
+	}
 
 	const callersPerServer, each = 16, 40
 	var (
@@ -125,6 +134,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	)
 	for si, s := range servers {
 		c := client.New(s.url)
+		c.Token = strings.TrimSpace(string(token))
 		for g := range callersPerServer {
 			wg.Go(func() {
 				for i := range each {

@@ -28,7 +28,7 @@ func TestPurge(t *testing.T) {
 	}
 	for _, tt := range usage {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{"TOOLTRAIL_URL": srv.url}
+			env := map[string]string{"TOOLTRAIL_URL": srv.url, "TOOLTRAIL_TOKEN": srv.token(t)}
 			for k, v := range tt.env {
 				env[k] = v
 			}

@@ -128,7 +128,7 @@ func TestQuery(t *testing.T) {
 		})
 	}
 	t.Run("ErrBadEnvTimeNamesVariable", func(t *testing.T) {
-		r := run(t, envOf(map[string]string{"TOOLTRAIL_URL": srv.url, "TOOLTRAIL_END": "soon"}), "", "query")
+		r := run(t, envOf(map[string]string{"TOOLTRAIL_URL": srv.url, "TOOLTRAIL_TOKEN": srv.token(t), "TOOLTRAIL_END": "soon"}), "", "query")
 		if r.code != 2 || !strings.Contains(r.stderr, `TOOLTRAIL_END="soon"`) {
 			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 		}

@@ -31,7 +31,7 @@ func TestRecord(t *testing.T) {
 		}
 	})
 	t.Run("ReadsArgsFromStdin", func(t *testing.T) {
-		r := run(t, noEnv, `[1, 2, 3]`, "record", "--server", srv.url, "--tool", "stdin_tool", "--args-file", "-", "--json")
+		r := run(t, noEnv, `[1, 2, 3]`, "record", "--server", srv.url, "--token", srv.token(t), "--tool", "stdin_tool", "--args-file", "-", "--json")
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
@@ -54,7 +54,7 @@ func TestRecord(t *testing.T) {
 		}
 	})
 	t.Run("UsesTooltrailURL", func(t *testing.T) {
-		r := run(t, envOf(map[string]string{"TOOLTRAIL_URL": srv.url, "TOOLTRAIL_TOOL": "from_env"}), "", "record")
+		r := run(t, envOf(map[string]string{"TOOLTRAIL_URL": srv.url, "TOOLTRAIL_TOKEN": srv.token(t), "TOOLTRAIL_TOOL": "from_env"}), "", "record")
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
@@ -78,7 +78,7 @@ func TestRecord(t *testing.T) {
 	}
 	for _, tt := range usage {
 		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, noEnv, tt.stdin, append([]string{"record", "--server", srv.url}, tt.args...)...)
+			r := run(t, noEnv, tt.stdin, append([]string{"record", "--server", srv.url, "--token", srv.token(t)}, tt.args...)...)
 			if r.code != 2 {
 				t.Errorf("exit %d, want 2", r.code)
 			}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/httpapi"
 )
 
@@ -40,19 +41,27 @@ type serveCommand struct {
 	origin        string
 	mirror        string
 	trustStore    bool
+	tlsCert       string
+	tlsKey        string
+	rateLimit     float64
+	rateBurst     int
 	homeErr       error // why there is no default --data, if there is none
 }
 
 func (c *serveCommand) define(fs *flag.FlagSet) {
 	var defData string
 	defData, c.homeErr = defaultDataDir()
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "`HOST:PORT` to listen on; a loopback address until authentication exists (port 0 picks one)")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7070", "`HOST:PORT` to listen on (port 0 picks one); beyond loopback, give --tls-cert and --tls-key")
 	fs.StringVar(&c.data, "data", defData, "data `DIR`, created with mode 0700")
 	fs.StringVar(&c.store, "store", "", "store `URL`: sqlite:PATH (default sqlite:DIR/tooltrail.db), or postgres://USER@HOST/DB[?schema=NAME] for several servers on one database")
 	fs.DurationVar(&c.commitTimeout, "commit-timeout", 10*time.Second, "how long one batch's commit may take before every call of it fails with 503 (the store is then taken as unreachable)")
 	fs.StringVar(&c.origin, "origin", "", "the log's `NAME` in its signed checkpoints, such as example.com/agents-audit; set once, when the key is made (default HOSTNAME/tooltrail)")
 	fs.StringVar(&c.mirror, "checkpoint-mirror", "", "also write every signed checkpoint to `DIR`/checkpoint, outside the store, so that a store rolled back or cut short is caught against it")
 	fs.BoolVar(&c.trustStore, "trust-store", false, "start from the store's own checkpoint when neither the data directory nor the mirror holds one (a server joining a log, when the database is known good)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with the certificate (chain) in `FILE` (PEM); with --tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of --tls-cert, in `FILE` (PEM)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests a second each token may send, beyond which it gets 429 (0: no limit)")
+	fs.IntVar(&c.rateBurst, "rate-burst", 100, "requests a token may send at once under --rate-limit")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -66,8 +75,15 @@ func defaultDataDir() (string, error) {
 }
 
 func (c *serveCommand) run(ctx context.Context, s *streams) error {
-	if err := checkLoopback(c.addr); err != nil {
+	loopback, err := isLoopback(c.addr)
+	if err != nil {
 		return err
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	if c.rateLimit < 0 || c.rateBurst < 1 {
+		return usagef("--rate-limit must be 0 or more and --rate-burst at least 1, got %v and %d", c.rateLimit, c.rateBurst)
 	}
 	if c.data == "" {
 		if c.homeErr != nil {
@@ -108,6 +124,13 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
+	tokens, ok := store.(auth.Store)
+	if !ok {
+		return errors.Join(errors.New("the store keeps no tokens"), closeStore(store))
+	}
+	if err := bootstrapAdmin(ctx, s, store, tokens, data); err != nil {
+		return errors.Join(err, closeStore(store))
+	}
 	log, err := tooltrail.New(ctx, store, tooltrail.Config{
 		Observer: metrics, Logger: logger, CommitTimeout: c.commitTimeout,
 		Committed: func(tooltrail.Head) { notary.Notify() },
@@ -120,7 +143,8 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		return errors.Join(fmt.Errorf("listen: %w", err), log.Close(), closeStore(store))
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary}),
+		Handler: httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
+			RateLimit: c.rateLimit, RateBurst: c.rateBurst, LookupTimeout: c.commitTimeout}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -129,7 +153,17 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+		go func() { served <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey) }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	if !loopback && c.tlsCert == "" {
+		fmt.Fprintf(s.stderr, "warning: serving plain HTTP on %s, beyond this machine: tokens and entries cross the network unencrypted; give --tls-cert and --tls-key\n", ln.Addr())
+		logger.Warn("serving plain HTTP beyond loopback", "addr", ln.Addr().String())
+	}
 
 	// The key comes first: "tooltrail serving on" is the last line a
 	// caller waits for.
@@ -137,8 +171,8 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		fmt.Fprintf(s.stdout, "a new signing key was made in %s: keep it secret, back it up, and give the verifier key to whoever checks this log\n",
 			filepath.Join(data, keyFileName))
 	}
-	fmt.Fprintf(s.stdout, "origin: %s\nverifier key: %s\ndata directory: %s\nstore: %s\ntooltrail serving on http://%s\n",
-		key.origin, key.verifier, data, redactURL(storeURL), ln.Addr())
+	fmt.Fprintf(s.stdout, "origin: %s\nverifier key: %s\ndata directory: %s\nstore: %s\ntooltrail serving on %s://%s\n",
+		key.origin, key.verifier, data, redactURL(storeURL), scheme, ln.Addr())
 	logger.Info("serving", "addr", ln.Addr().String(), "data", data, "store", redactURL(storeURL), "retention", c.retention.String(),
 		"origin", key.origin, "tree_size", notary.Latest().Size)
 
@@ -172,6 +206,45 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// adminTokenFileName is where serve writes the first admin token.
+const adminTokenFileName = "admin.token"
+
+// bootstrapAdmin makes an admin token when the store has no token at all
+// (a new log), writes its secret to DIR/admin.token (mode 0600) and says
+// where, so that the server is never open and never locked.
+func bootstrapAdmin(ctx context.Context, s *streams, store tooltrail.Store, tokens auth.Store, data string) error {
+	list, err := tokens.Tokens(ctx)
+	if err != nil || len(list) > 0 {
+		return err
+	}
+	name := "admin-" + time.Now().UTC().Format("20060102T150405")
+	t, secret, err := createToken(ctx, store, tokens, auth.Token{Name: name, Role: auth.Admin}, "serve")
+	if secret == "" {
+		return fmt.Errorf("make the first admin token: %w", err)
+	}
+	path := filepath.Join(data, adminTokenFileName)
+	if werr := writeSecretFile(path, secret); werr != nil {
+		return errors.Join(fmt.Errorf("write the first admin token: %w", werr), err)
+	}
+	fmt.Fprintf(s.stdout, "no access token existed: the admin token %q was written to %s (mode 0600); use it as TOOLTRAIL_TOKEN, make others with 'tooltrail token create', then delete the file\n", t.Name, path)
+	return err
+}
+
+// writeSecretFile writes secret to path, readable by its owner only,
+// replacing what was there.
+func writeSecretFile(path, secret string) error {
+	os.Remove(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(f, secret)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
 }
 
 // newNotary returns the signer of the log's checkpoints: it trusts the

@@ -20,8 +20,8 @@ func TestServe_refuses(t *testing.T) {
 		wantCode   int
 		wantStderr string
 	}{
-		{name: "ErrNonLoopbackAddr", args: []string{"--addr", "0.0.0.0:0"}, wantCode: 2, wantStderr: "loopback address only"},
-		{name: "ErrAllInterfacesAddr", args: []string{"--addr", ":7070"}, wantCode: 2, wantStderr: "every interface"},
+		{name: "ErrTLSCertWithoutKey", args: []string{"--tls-cert", "cert.pem"}, wantCode: 2, wantStderr: "--tls-cert and --tls-key go together"},
+		{name: "ErrNegativeRateLimit", args: []string{"--rate-limit", "-1"}, wantCode: 2, wantStderr: "--rate-limit"},
 		{name: "ErrAddrWithoutPort", args: []string{"--addr", "127.0.0.1"}, wantCode: 2, wantStderr: "is not HOST:PORT"},
 		{name: "ErrBadStore", args: []string{"--store", "mysql://db/x"}, wantCode: 2, wantStderr: "use sqlite:PATH or postgres://"},
 		{name: "ErrPostgresUnreachable", args: []string{"--store", "postgres://u@127.0.0.1:1/tooltrail?connect_timeout=2"}, wantCode: 1, wantStderr: "open store postgres://u@127.0.0.1:1/tooltrail"},
@@ -98,7 +98,7 @@ func TestServe_shutdownKeepsAcknowledgedRecords(t *testing.T) {
 	for i := range callers {
 		wg.Go(func() {
 			for j := 0; ; j++ {
-				r := run(t, noEnv, "", "record", "--server", srv.url, "--json", "--tool", "load", "--args", fmt.Sprintf(`{"caller":%d,"n":%d}`, i, j))
+				r := run(t, noEnv, "", "record", "--server", srv.url, "--token", srv.token(t), "--json", "--tool", "load", "--args", fmt.Sprintf(`{"caller":%d,"n":%d}`, i, j))
 				if r.code != 0 {
 					return // the server went away: nothing acknowledged
 				}

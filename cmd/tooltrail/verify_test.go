@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
-	"github.com/tooltrail/tooltrail/client"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -211,7 +210,7 @@ func TestVerify_server(t *testing.T) {
 // waitSigned waits until the server's checkpoint covers n entries.
 func waitSigned(t *testing.T, s *testServer, n int64) {
 	t.Helper()
-	c := client.New(s.url)
+	c := s.client(t)
 	for range 200 {
 		if info, err := c.Log(t.Context()); err == nil && info.TreeSize >= n {
 			return

@@ -1,0 +1,76 @@
+package redact_test
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// maxFuzzInput bounds fuzz inputs: the fuzzer's minimizer tries every
+// sub-slice of a new interesting input, so an input of several KiB stalls
+// it for the whole run. Longer inputs add no coverage the shorter ones
+// lack.
+const maxFuzzInput = 512
+
+func fuzzSeeds(f *testing.F) {
+	for _, tc := range patternCases {
+		f.Add(tc.text)
+		f.Add(`{"note": ` + jsonString(tc.text) + `}`)
+	}
+	for _, s := range innocentTexts {
+		f.Add(s)
+	}
+	for _, k := range secretKeys {
+		f.Add(`{` + jsonString(k.key) + `: [1, {"a": "b"}]}`)
+	}
+	f.Add(`{"a": [1.50, 1e400, -0], "password": null, "token": ""}`)
+	f.Add(`{"pass\u0077ord": "x\ud800y", "k": "\u017fecret=1 to\u212aen=2"}`)
+	f.Add("password=[redacted:jwt:AAAAAAAAAAAAAAAA]x AKIAIOSFODNN7EXAMPLE[redacted:key:token:AAAAAAAAAAAAAAAA]")
+	f.Add("Bearer abcdefgh_password=xyz1 Basic dXNlcjpwYXNz_AKIAIOSFODNN7EXAMPLE")
+}
+
+// FuzzJSON: JSON never panics, accepts exactly what encoding/json accepts,
+// writes valid JSON, and does nothing more to its own output.
+func FuzzJSON(f *testing.F) {
+	fuzzSeeds(f)
+	r := newDefault(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > maxFuzzInput {
+			return
+		}
+		out, n, err := r.JSON([]byte(in))
+		if valid := json.Valid([]byte(in)); valid != (err == nil) {
+			t.Fatalf("JSON(%q): error %v, but encoding/json says valid = %v", in, err, valid)
+		}
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("JSON(%q) = %q: not valid JSON", in, out)
+		}
+		if n == 0 && string(out) != in {
+			t.Fatalf("JSON(%q) = %q with no replacement", in, out)
+		}
+		again, n2, err := r.JSON(out)
+		if err != nil || n2 != 0 || string(again) != string(out) {
+			t.Fatalf("JSON(%q) = %q; again = %q, %d, %v", in, out, again, n2, err)
+		}
+	})
+}
+
+// FuzzText: Text never panics and does nothing more to its own output.
+func FuzzText(f *testing.F) {
+	fuzzSeeds(f)
+	r := newDefault(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > maxFuzzInput {
+			return
+		}
+		out, n := r.Text(in)
+		if n == 0 && out != in {
+			t.Fatalf("Text(%q) = %q with no replacement", in, out)
+		}
+		if again, n2 := r.Text(out); again != out || n2 != 0 {
+			t.Fatalf("Text(%q) = %q; again = %q, %d", in, out, again, n2)
+		}
+	})
+}
