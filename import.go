@@ -36,6 +36,9 @@ func (l *Log) Import(ctx context.Context, calls []ImportedCall) ([]Receipt, erro
 			ic.Call.CallID = fmt.Sprintf("%s:%d", ic.Source, ic.SourceID)
 		}
 		c, err := l.limits.validate(ic.Call)
+		if err == nil {
+			err = l.redact(&c)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("calls[%d] (%s id %d): %w", i, ic.Source, ic.SourceID, err)
 		}

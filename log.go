@@ -26,6 +26,10 @@ type Config struct {
 	Now func() time.Time
 	// Observer is told of every commit; default none.
 	Observer Observer
+	// Redactor replaces secrets in every call before its leaf is made;
+	// default none. tooltrail serve sets package redact's, with the
+	// default rules.
+	Redactor Redactor
 	// Committed is called by the sequencer with the new head after every
 	// batch that appended entries is durable; it must not block. A Notary's
 	// Notify fits. Default none.
@@ -138,6 +142,9 @@ func (l *Log) record(ctx context.Context, call Call) (Receipt, error) {
 	}
 	c, err := l.limits.validate(call)
 	if err != nil {
+		return Receipt{}, err
+	}
+	if err := l.redact(&c); err != nil {
 		return Receipt{}, err
 	}
 	p := &pending{c: c, reply: make(chan result, 1)}

@@ -86,33 +86,43 @@
 // each run of text between markers is matched as if it were a whole
 // string. RE2 matches in time linear in the input.
 //
-// The default patterns, in the order they are applied:
+// The default patterns, in the order they are applied, and what of a
+// match each replaces:
 //
-//	name               finds                                          replaces
-//	pem_private_key    -----BEGIN ... PRIVATE KEY----- to -----END      the whole block; to the end of
-//	                   ... PRIVATE KEY----- (RSA, EC, OPENSSH,          the string if it has no END
-//	                   ENCRYPTED, PGP ... KEY BLOCK), across lines      line
-//	jwt                eyJ<8+>.<8+>.<0+> in base64url                   the token
-//	github_token       ghp_, gho_, ghu_, ghs_, ghr_ and 36+ letters     the token
-//	                   or digits; github_pat_ and 22+ more
-//	slack_token        xoxa-, xoxb-, xoxp-, xoxr-, xoxs- and 10+ more,  the token
-//	                   with a digit
-//	stripe_key         sk_live_, rk_live_, sk_test_, rk_test_ + 10+     the key
-//	anthropic_key      sk-ant- and 20+ more                             the key
-//	openai_key         sk- and 20+ more (sk-proj-...), with a digit      the key
-//	google_api_key     AIza and exactly 35 more                         the key
-//	aws_access_key_id  AKIA or ASIA and 16 upper-case letters/digits    the key id
-//	url_password       scheme://user:password@ (any scheme)             the password
-//	bearer             "Bearer <token>" (any case), the token 8+        the token
-//	                   characters with a digit or inner upper case
-//	basic_auth         "Basic <base64>" (any case) that decodes to      the base64
-//	                   printable "user:password"
-//	cookie_header      "Cookie: ..." and "Set-Cookie: ..." (any case)   the rest of the line
-//	assignment         password, passwd, passphrase, secret, token,     the value: up to the closing
-//	                   api_key, access_key, secret_key, private_key,    quote if quoted, else up to
-//	                   credential(s) (any case, any prefix, as in       a space, quote, ',', ';',
-//	                   DB_PASSWORD), then ':' or '=' and a value:       '&', '<' or '>'
-//	                   "password=x", "secret: x", "api_key": "x"
+//   - pem_private_key: a PEM private key, "-----BEGIN ... PRIVATE
+//     KEY-----" (RSA, EC, OPENSSH, ENCRYPTED, none; or PGP ... KEY BLOCK)
+//     across lines to its END line, or to the end of the string if it has
+//     none (a truncated key). The whole block.
+//   - jwt: a JSON Web Token, "eyJ" and 8 or more base64url characters, a
+//     '.', 8 or more, a '.', and any number. The token.
+//   - github_token: "ghp_", "gho_", "ghu_", "ghs_" or "ghr_" and 36 or more
+//     letters and digits; "github_pat_" and 22 or more. The token.
+//   - slack_token: "xoxa-", "xoxb-", "xoxp-", "xoxr-" or "xoxs-" and 10 or
+//     more letters, digits and '-', with a digit. The token.
+//   - stripe_key: "sk_live_", "rk_live_", "sk_test_" or "rk_test_" and 10
+//     or more letters and digits. The key.
+//   - anthropic_key: "sk-ant-" and 20 or more. The key.
+//   - openai_key: "sk-" and 20 or more letters, digits, '-' and '_', with a
+//     digit ("sk-proj-..."). The key.
+//   - google_api_key: "AIza" and exactly 35 more. The key.
+//   - aws_access_key_id: "AKIA" or "ASIA" and 16 upper-case letters and
+//     digits. The key id.
+//   - url_password: "scheme://user:password@", any scheme, the user
+//     possibly empty. The password.
+//   - bearer: "Bearer <token>", in any case, the token 8 or more
+//     characters with a digit, or with an upper-case letter after its first
+//     and a lower-case one (so "bearer instrument" stays). The token.
+//   - basic_auth: "Basic <base64>", in any case, that decodes to printable
+//     "user:password". The base64.
+//   - cookie_header: "Cookie:" or "Set-Cookie:", in any case. The rest of
+//     the line.
+//   - assignment: password, passwd, passphrase, secret, token, api_key,
+//     access_key, secret_key, private_key, credential or credentials (in any
+//     case, '_', '-' or '.' inside, after anything: "DB_PASSWORD"), perhaps
+//     a closing quote, then ':' or '=' and a value: "password=x", "secret:
+//     x", `"api_key": "x"`, `\"token\": \"x\"`. The value: up to its closing
+//     quote if it is quoted, else up to a space, quote, '\', ',', ';', '&',
+//     '<' or '>'.
 //
 // They are written not to touch ordinary text: "the password policy
 // says...", "max_tokens=1024", "token_count: 5", UUIDs, hex digests of 40

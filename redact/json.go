@@ -30,8 +30,7 @@ func (r *Redactor) JSON(raw []byte) ([]byte, int, error) {
 			err = w.errorf(i, "unexpected %q after the value", raw[i])
 		}
 	}
-	*bp = w.low
-	scratchPool.Put(bp)
+	putScratch(bp, w.low)
 	if err != nil {
 		return nil, 0, err
 	}

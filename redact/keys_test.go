@@ -53,6 +53,14 @@ var secretKeys = []struct{ key, rule string }{
 	{"signingKey", "signingkey"},
 	{"encryption_key", "encryptionkey"},
 	{"user password", "password"},
+	{"db_passwd", "passwd"},
+	{"ssh_passphrase", "passphrase"},
+	{"num_secrets", "secrets"}, // over-redaction, documented
+	{"nextPageToken", "token"}, // over-redaction, documented
+	{"openai_api_key", "apikey"},
+	{"privateKey", "privatekey"},
+	{"aws_credential", "credential"},
+	{"google_credentials", "credentials"},
 	{"Contraseña_TOKEN", "token"}, // not ASCII: the slow path
 	{"TOKEN\u212a", ""},           // Kelvin sign: "tokenk", caught by nothing
 }

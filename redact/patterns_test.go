@@ -197,3 +197,17 @@ func TestInnocentToolCall(t *testing.T) {
 		t.Errorf("JSON = %s, %d, %v; want it unchanged", out, n, err)
 	}
 }
+
+// Over-redaction the package documentation admits to.
+func TestPatternsDocumentedFalsePositives(t *testing.T) {
+	r := newDefault(t)
+	for _, c := range []struct{ in, secret string }{
+		{"Password: must be 12 characters", "must"},
+		{"token: 5", "5"},
+	} {
+		want := strings.Replace(c.in, c.secret, wantMarker(testKey, "assignment", c.secret), 1)
+		if got, _ := r.Text(c.in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", c.in, got, want)
+		}
+	}
+}

@@ -96,11 +96,21 @@ func lowerFold[T string | []byte](dst []byte, s T) []byte {
 
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
+// putScratch returns a buffer to scratchPool, unless it grew too large to keep.
+func putScratch(bp *[]byte, b []byte) {
+	if cap(b) <= 64<<10 {
+		*bp = b
+		scratchPool.Put(bp)
+	}
+}
+
 // Text returns s with every match of the patterns replaced by a marker,
 // and how many markers it wrote. Markers already in s are left as they
 // are and no pattern sees them: the text between two markers is matched
-// as if it were a whole string. Text is idempotent: Text of its own
-// output replaces nothing. It returns no error.
+// as if it were a whole string. Since a new marker can change what a
+// pattern sees next to it, Text applies the patterns again until they find
+// nothing more (at most 16 times), so that it is idempotent: Text of its
+// own output replaces nothing. It returns no error.
 func (r *Redactor) Text(s string) (string, int) {
 	if len(r.patterns) == 0 {
 		return s, 0
@@ -108,8 +118,7 @@ func (r *Redactor) Text(s string) (string, int) {
 	bp := scratchPool.Get().(*[]byte)
 	low := lowerFold((*bp)[:0], s)
 	cand := r.pre.scan(low)
-	*bp = low
-	scratchPool.Put(bp)
+	putScratch(bp, low)
 	return r.redactText(s, cand)
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -169,4 +171,37 @@ func writeCheckpointFile(path string, signed []byte) error {
 		return fmt.Errorf("write checkpoint %s: %w", path, err)
 	}
 	return nil
+}
+
+// redactKeyFileName holds the key of the redaction markers' MACs, beside
+// the signing key: 32 random bytes in hex, mode 0600. The servers of one
+// log share it, so that equal secrets give equal markers on all of them.
+const redactKeyFileName = "redact.key"
+
+// loadOrCreateRedactKey reads the redaction key in dir, or makes one.
+// Errors: a key file others can read, or that holds no key; I/O errors.
+func loadOrCreateRedactKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, redactKeyFileName)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("make the redaction key: %w", err)
+		}
+		if err := writeSecretFile(path, hex.EncodeToString(key)); err != nil {
+			return nil, fmt.Errorf("write the redaction key: %w", err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the redaction key: %w", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("the redaction key %s can be read by others, or not at all: make it 0600 (chmod 600)", path)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) < 16 {
+		return nil, fmt.Errorf("%s does not hold a redaction key (hex, at least 16 bytes)", path)
+	}
+	return key, nil
 }

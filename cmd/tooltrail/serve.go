@@ -17,6 +17,7 @@ import (
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/httpapi"
+	"github.com/tooltrail/tooltrail/redact"
 )
 
 // Timeouts and limits of the HTTP server.
@@ -45,6 +46,7 @@ type serveCommand struct {
 	tlsKey        string
 	rateLimit     float64
 	rateBurst     int
+	redactConfig  string
 	homeErr       error // why there is no default --data, if there is none
 }
 
@@ -62,6 +64,7 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of --tls-cert, in `FILE` (PEM)")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests a second each token may send, beyond which it gets 429 (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 100, "requests a token may send at once under --rate-limit")
+	fs.StringVar(&c.redactConfig, "redact-config", "", "`FILE` of redaction rules (JSON) that extend or switch off the defaults; {\"off\": true} records secrets as given (see docs/security.md)")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -131,8 +134,12 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err := bootstrapAdmin(ctx, s, store, tokens, data); err != nil {
 		return errors.Join(err, closeStore(store))
 	}
+	redactor, err := c.newRedactor(data)
+	if err != nil {
+		return errors.Join(err, closeStore(store))
+	}
 	log, err := tooltrail.New(ctx, store, tooltrail.Config{
-		Observer: metrics, Logger: logger, CommitTimeout: c.commitTimeout,
+		Observer: metrics, Logger: logger, CommitTimeout: c.commitTimeout, Redactor: redactor,
 		Committed: func(tooltrail.Head) { notary.Notify() },
 	})
 	if err != nil {
@@ -206,6 +213,31 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newRedactor returns the redactor of the calls: the default rules, or
+// those of --redact-config, with the key of the data directory; nil when
+// the rules switch redaction off.
+func (c *serveCommand) newRedactor(data string) (tooltrail.Redactor, error) {
+	rules := redact.DefaultRules()
+	if c.redactConfig != "" {
+		var err error
+		if rules, err = redact.LoadRules(c.redactConfig); err != nil {
+			return nil, fmt.Errorf("--redact-config: %w", err)
+		}
+	}
+	if len(rules.Keys) == 0 && len(rules.Patterns) == 0 {
+		return nil, nil
+	}
+	key, err := loadOrCreateRedactKey(data)
+	if err != nil {
+		return nil, err
+	}
+	r, err := redact.New(key, rules)
+	if err != nil {
+		return nil, fmt.Errorf("redaction: %w", err)
+	}
+	return r, nil
 }
 
 // adminTokenFileName is where serve writes the first admin token.
