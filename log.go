@@ -61,6 +61,9 @@ type Log struct {
 	closed bool
 	queue  chan *pending
 	done   chan struct{}
+
+	changedMu sync.Mutex
+	changed   chan struct{} // closed at the next commit that appends
 }
 
 type pending struct {
@@ -93,11 +96,12 @@ func New(ctx context.Context, store Store, cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	l := &Log{
-		store:  store,
-		limits: cfg.Limits.withDefaults(),
-		cfg:    cfg,
-		queue:  make(chan *pending, 4*cfg.MaxBatch),
-		done:   make(chan struct{}),
+		store:   store,
+		limits:  cfg.Limits.withDefaults(),
+		cfg:     cfg,
+		queue:   make(chan *pending, 4*cfg.MaxBatch),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}),
 	}
 	go l.sequence()
 	return l, nil
@@ -173,6 +177,16 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 	}
 }
 
+// Changed returns a channel that is closed when this Log next appends
+// entries: a live view waits on it, then queries what is new. Entries that
+// other processes append to the same store do not close it; poll Head for
+// those.
+func (l *Log) Changed() <-chan struct{} {
+	l.changedMu.Lock()
+	defer l.changedMu.Unlock()
+	return l.changed
+}
+
 // QueueDepth returns how many calls wait for the sequencer.
 func (l *Log) QueueDepth() int { return len(l.queue) }
 
@@ -242,8 +256,14 @@ func (l *Log) commit(batch []*pending) {
 	if l.cfg.Observer != nil {
 		l.cfg.Observer.Committed(len(batch), time.Since(start))
 	}
-	if l.cfg.Committed != nil && sealed != nil && len(sealed.Entries) > 0 {
-		l.cfg.Committed(sealed.Head)
+	if sealed != nil && len(sealed.Entries) > 0 {
+		if l.cfg.Committed != nil {
+			l.cfg.Committed(sealed.Head)
+		}
+		l.changedMu.Lock()
+		close(l.changed)
+		l.changed = make(chan struct{})
+		l.changedMu.Unlock()
 	}
 	for i, p := range batch {
 		p.reply <- results[i]

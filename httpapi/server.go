@@ -133,6 +133,8 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	s.handle("GET /v1/entries/count", readers, s.getCount)
 	s.handle("GET /v1/entries/{id}", readers, s.getEntry)
 	s.handle("GET /v1/tools", readers, s.getTools)
+	s.handle("GET /v1/export", readers, s.getExport)
+	s.handle("GET /v1/entries/stream", readers, s.getStream)
 	s.handle("POST /v1/purge", admins, s.postPurge)
 	s.handle("GET /v1/log", nil, s.getLog)
 	s.handle("GET /v1/checkpoint", nil, s.getCheckpoint)

@@ -49,6 +49,8 @@ func commands() []spec {
 			summary: "record one tool call", new: func() command { return new(recordCommand) }},
 		{name: "query", synopsis: "[filters] [--limit N] [--offset N] [--cursor C] [--all] [--json]",
 			summary: "list entries, newest first", new: func() command { return new(queryCommand) }},
+		{name: "export", synopsis: "[filters] [--format ndjson|csv] [--output FILE]",
+			summary: "write every entry of a filter, streamed", new: func() command { return new(exportCommand) }},
 		{name: "count", synopsis: "[filters]",
 			summary: "count entries", new: func() command { return new(countCommand) }},
 		{name: "purge", synopsis: "--older-than-days N | --all",

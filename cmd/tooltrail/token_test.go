@@ -194,3 +194,24 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// TestExport_command exports through a real server, to stdout and a file.
+func TestExport_command(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	for _, tool := range []string{"a", "b", "a"} {
+		srv.mustRun(t, "record", "--tool", tool)
+	}
+	out := srv.mustRun(t, "export", "--tool", "a").stdout
+	if strings.Count(out, "\n") != 2 || !strings.Contains(out, `"tool_name":"a"`) {
+		t.Errorf("export --tool a: %q", out)
+	}
+	file := filepath.Join(t.TempDir(), "all.csv")
+	srv.mustRun(t, "export", "--format", "csv", "--output", file)
+	b, err := os.ReadFile(file)
+	if err != nil || strings.Count(string(b), "\n") != 4 || !strings.HasPrefix(string(b), "id,timestamp,tool_name") {
+		t.Errorf("export --format csv: %q, %v", b, err)
+	}
+	if r := srv.run(t, "export", "--format", "xml"); r.code != exitUsage {
+		t.Errorf("export --format xml: exit %d", r.code)
+	}
+}
