@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,10 +15,12 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/client"
 	"github.com/tooltrail/tooltrail/httpapi"
 	"github.com/tooltrail/tooltrail/internal/pgtest"
 	"github.com/tooltrail/tooltrail/postgres"
+	"github.com/tooltrail/tooltrail/redact"
 	"github.com/tooltrail/tooltrail/sqlite"
 )
 
@@ -47,30 +50,53 @@ var benchStores = []struct {
 
 // BenchmarkHTTPRecord measures durable records per second over real HTTP
 // on loopback, through the Go client, with 1, 16 and 64 concurrent
-// callers, on each store.
+// callers, on each store; open as serve runs it (a writer token checked
+// in the store on every request, and redaction with the default rules)
+// and bare.
 func BenchmarkHTTPRecord(b *testing.B) {
 	for _, bs := range benchStores {
-		for _, callers := range []int{1, 16, 64} {
-			b.Run(fmt.Sprintf("store=%s/callers=%d", bs.name, callers), func(b *testing.B) {
-				benchHTTPRecord(b, bs.open(b), callers)
-			})
+		for _, secured := range []bool{false, true} {
+			for _, callers := range []int{1, 16, 64} {
+				b.Run(fmt.Sprintf("store=%s/secured=%t/callers=%d", bs.name, secured, callers), func(b *testing.B) {
+					benchHTTPRecord(b, bs.open(b), callers, secured)
+				})
+			}
 		}
 	}
 }
 
-func benchHTTPRecord(b *testing.B, store tooltrail.Store, callers int) {
+func benchHTTPRecord(b *testing.B, store tooltrail.Store, callers int, secured bool) {
 	ctx := context.Background()
 	defer store.Close()
 	m := httpapi.NewMetrics()
-	log, err := tooltrail.New(ctx, store, tooltrail.Config{Observer: m})
+	cfg := tooltrail.Config{Observer: m}
+	apiCfg := httpapi.Config{Metrics: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var secret string
+	if secured {
+		r, err := redact.New(bytes.Repeat([]byte{1}, 32), redact.DefaultRules())
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Redactor = r
+		tokens := store.(auth.Store)
+		s, h, err := auth.NewSecret()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tokens.CreateToken(ctx, auth.Token{Name: "bench", Role: auth.Writer, Hash: h, Created: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		apiCfg.Tokens, secret = tokens, s
+	}
+	log, err := tooltrail.New(ctx, store, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer log.Close()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(httpapi.New(log, httpapi.Config{Metrics: m, Logger: quiet}))
+	srv := httptest.NewServer(httpapi.New(log, apiCfg))
 	defer srv.Close()
 	c := client.New(srv.URL)
+	c.Token = secret
 	c.HTTPClient = &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: callers, MaxConnsPerHost: callers},
