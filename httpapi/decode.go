@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -41,7 +42,14 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) (ma
 			w.Header().Set("Connection", "close")
 			return nil, fmt.Errorf("%w: request body is over the limit of %d bytes", tooltrail.ErrTooLarge, mbe.Limit)
 		}
-		return nil, fmt.Errorf("%w: reading request body: %w", tooltrail.ErrInvalidArgument, err)
+		var ne net.Error
+		w.Header().Set("Connection", "close")
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, &apiError{status: http.StatusRequestTimeout, code: codeInvalidArgument,
+				message: "the request body did not arrive within the server's read timeout; nothing was recorded", cause: err}
+		}
+		return nil, &apiError{status: http.StatusBadRequest, code: codeInvalidArgument,
+			message: "the request body could not be read whole (shorter than its Content-Length, or cut off); nothing was recorded", cause: err}
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -49,9 +57,6 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) (ma
 	}
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: request body must be valid UTF-8", tooltrail.ErrInvalidArgument)
-	}
-	if err := tooltrail.CheckJSONText("request body", body); err != nil {
-		return nil, err
 	}
 	if trimmed[0] != '{' {
 		return nil, fmt.Errorf("%w: request body must be a JSON object", tooltrail.ErrInvalidArgument)
@@ -109,9 +114,14 @@ func objectKeys(body []byte, fields []string) (map[string]bool, error) {
 			return nil, &tooltrail.FieldError{Field: key, Reason: "is given twice; give it once", Err: tooltrail.ErrInvalidArgument}
 		}
 		present[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
 			return nil, &tooltrail.FieldError{Field: key, Reason: "is not valid JSON (or nested too deep): " + err.Error(), Err: tooltrail.ErrInvalidArgument}
+		}
+		// What encoding/json would change silently (an unpaired
+		// surrogate escape), named by its field.
+		if err := tooltrail.CheckJSONText(key, raw); err != nil {
+			return nil, err
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the '}'

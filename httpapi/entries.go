@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -175,13 +176,16 @@ func (s *Server) getEntry(w http.ResponseWriter, r *http.Request) {
 // Log.Entry.
 func (s *Server) entryFor(r *http.Request, id int64) (tooltrail.Entry, error) {
 	e, err := s.log.Entry(r.Context(), id)
-	if err != nil {
+	bound := auth.BoundUser(r.Context())
+	if bound == "" {
 		return e, err
 	}
-	if bound := auth.BoundUser(r.Context()); bound != "" && e.UserID != bound {
+	// One answer for another user's entry, a purged one and one never
+	// recorded, so that a bound token learns nothing of ids not its own.
+	if errors.Is(err, tooltrail.ErrNotFound) || (err == nil && e.UserID != bound) {
 		return tooltrail.Entry{}, fmt.Errorf("%w: no entry %d", tooltrail.ErrNotFound, id)
 	}
-	return e, nil
+	return e, err
 }
 
 // parseID reads an entry id of a path: decimal digits, no sign, no leading
