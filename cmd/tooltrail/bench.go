@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/workload"
+	"github.com/tooltrail/tooltrail/redact"
+)
+
+// benchCommand drives a server, or a store in-process, with concurrent
+// recorders: tooltrail bench.
+type benchCommand struct {
+	remote  remoteFlags
+	store   storeFlags
+	library bool
+	callers int
+	records int
+	json    bool
+}
+
+func (c *benchCommand) define(fs *flag.FlagSet) {
+	c.remote.define(fs)
+	c.store.define(fs)
+	fs.BoolVar(&c.library, "library", false, "record in this process through the library on --data or --store, instead of over HTTP to --server")
+	fs.IntVar(&c.callers, "callers", 16, "`N` concurrent callers, each waiting for its record before the next")
+	fs.IntVar(&c.records, "records", 20000, "`N` records in all")
+	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
+}
+
+// benchResult is what a run measured.
+type benchResult struct {
+	Mode          string  `json:"mode"` // "http" or "library"
+	Callers       int     `json:"callers"`
+	Records       int     `json:"records"`
+	Failed        int     `json:"failed"`
+	Seconds       float64 `json:"seconds"`
+	RecordsPerSec float64 `json:"records_per_second"`
+	P50Ms         float64 `json:"p50_ms"`
+	P99Ms         float64 `json:"p99_ms"`
+	P999Ms        float64 `json:"p999_ms"`
+	MaxMs         float64 `json:"max_ms"`
+}
+
+func (c *benchCommand) run(ctx context.Context, s *streams) error {
+	if c.callers < 1 || c.records < 1 {
+		return usagef("--callers and --records must be at least 1")
+	}
+	record, mode, done, err := c.recorder(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := drive(ctx, record, c.callers, c.records)
+	res.Mode = mode
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return json.NewEncoder(s.stdout).Encode(res)
+	}
+	fmt.Fprintf(s.stdout, "%-8s %8s %8s %10s %12s %9s %9s %9s %9s\n", "mode", "callers", "records", "failed", "records/s", "p50 ms", "p99 ms", "p999 ms", "max ms")
+	fmt.Fprintf(s.stdout, "%-8s %8d %8d %10d %12.0f %9.2f %9.2f %9.2f %9.2f\n", res.Mode, res.Callers, res.Records, res.Failed,
+		res.RecordsPerSec, res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs)
+	if res.Failed > 0 {
+		return fmt.Errorf("%d of %d records failed", res.Failed, res.Records)
+	}
+	return nil
+}
+
+// recorder returns how one call is recorded in the chosen mode, and what
+// to close after.
+func (c *benchCommand) recorder(ctx context.Context) (func(context.Context, tooltrail.Call) error, string, func(), error) {
+	if !c.library {
+		cl, err := c.remote.client()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		cl.HTTPClient = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c.callers}}
+		return func(ctx context.Context, call tooltrail.Call) error {
+			_, err := cl.Record(ctx, call)
+			return c.remote.explain(err)
+		}, "http", func() {}, nil
+	}
+	store, _, _, err := c.store.open(ctx, true)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	// As serve records: with the default redaction (a key of this run).
+	key := make([]byte, 32)
+	crand.Read(key)
+	red, err := redact.New(key, redact.DefaultRules())
+	if err != nil {
+		store.Close()
+		return nil, "", nil, err
+	}
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{Redactor: red})
+	if err != nil {
+		store.Close()
+		return nil, "", nil, err
+	}
+	return func(ctx context.Context, call tooltrail.Call) error {
+		_, err := log.Record(ctx, call)
+		return err
+	}, "library", func() { log.Close(); store.Close() }, nil
+}
+
+// drive records n calls of the workload from callers goroutines and
+// measures each one's latency. Errors: ctx's end; the first failure
+// counts in Failed, not as an error, unless every record failed.
+func drive(ctx context.Context, record func(context.Context, tooltrail.Call) error, callers, n int) (benchResult, error) {
+	gen := workload.New()
+	lat := make([]time.Duration, n)
+	var (
+		next   atomic.Int64
+		failed atomic.Int64
+		first  error
+		once   sync.Once
+		wg     sync.WaitGroup
+	)
+	begin := time.Now()
+	for c := range callers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(c), uint64(begin.UnixNano())))
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				if err := record(ctx, gen.Call(rng, i)); err != nil {
+					failed.Add(1)
+					once.Do(func() { first = err })
+				}
+				lat[i] = time.Since(t0)
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(begin)
+	res := benchResult{Callers: callers, Records: n, Failed: int(failed.Load()), Seconds: took.Seconds(),
+		RecordsPerSec: float64(n-int(failed.Load())) / took.Seconds()}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if res.Failed == n {
+		return res, fmt.Errorf("every record failed; the first: %w", first)
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[min(n-1, int(p*float64(n)))].Microseconds()) / 1000 }
+	res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs = q(0.50), q(0.99), q(0.999), float64(lat[n-1].Microseconds())/1000
+	return res, nil
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestBench_smoke runs the load generator briefly against a real server
+// and in-process, so that it keeps working; it asserts no timing.
+func TestBench_smoke(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	r := srv.run(t, "bench", "--callers", "4", "--records", "200", "--json")
+	var res benchResult
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Mode != "http" || res.Records != 200 || res.Failed != 0 || res.P99Ms <= 0 {
+		t.Fatalf("bench over HTTP: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if n := srv.mustRun(t, "count").stdout; n != "200\n" {
+		t.Errorf("after the bench the log holds %q entries, want 200", n)
+	}
+	r = run(t, noEnv, "", "bench", "--library", "--data", t.TempDir(), "--callers", "2", "--records", "100")
+	if r.code != 0 || !strings.Contains(r.stdout, "library") {
+		t.Errorf("bench in the library: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, noEnv, "", "bench", "--callers", "0"); r.code != exitUsage {
+		t.Errorf("bench --callers 0: exit %d", r.code)
+	}
+}
