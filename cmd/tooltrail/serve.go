@@ -18,6 +18,7 @@ import (
 	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/httpapi"
 	"github.com/tooltrail/tooltrail/redact"
+	"github.com/tooltrail/tooltrail/webui"
 )
 
 // Timeouts and limits of the HTTP server.
@@ -149,9 +150,16 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return errors.Join(fmt.Errorf("listen: %w", err), log.Close(), closeStore(store))
 	}
+	api := httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
+		RateLimit: c.rateLimit, RateBurst: c.rateBurst, LookupTimeout: c.commitTimeout})
+	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary,
+		Secure: c.tlsCert != "", Retention: c.retention.String(), Logger: logger})
+	if err != nil {
+		return errors.Join(fmt.Errorf("web UI: %w", err), ln.Close(), log.Close(), closeStore(store))
+	}
+	handler := routeUI(api, ui)
 	srv := &http.Server{
-		Handler: httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
-			RateLimit: c.rateLimit, RateBurst: c.rateBurst, LookupTimeout: c.commitTimeout}),
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -238,6 +246,19 @@ func (c *serveCommand) newRedactor(data string) (tooltrail.Redactor, error) {
 		return nil, fmt.Errorf("redaction: %w", err)
 	}
 	return r, nil
+}
+
+// routeUI sends the API's paths to api and every other path to the web
+// UI.
+func routeUI(api, ui http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, "/v1/") || p == "/v1" || strings.HasPrefix(p, "/tile/") || p == "/healthz" || p == "/metrics" {
+			api.ServeHTTP(w, r)
+			return
+		}
+		ui.ServeHTTP(w, r)
+	})
 }
 
 // adminTokenFileName is where serve writes the first admin token.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,5 +165,39 @@ func TestServe_retentionPurgesAtStart(t *testing.T) {
 	}
 	if !strings.Contains(srv.stderr.String(), `"deleted":1`) {
 		t.Errorf("serve did not log that the purge deleted 1 entry:\n%s", srv.stderr)
+	}
+}
+
+// TestServe_webUI checks that serve serves the web UI at / and the API
+// beside it.
+func TestServe_webUI(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/signin", http.StatusOK, "<form"},
+		{"/healthz", http.StatusOK, `"status":"ok"`},
+		{"/v1/log", http.StatusOK, `"verifier_key"`},
+		{"/v1/entries", http.StatusUnauthorized, "unauthenticated"},
+	} {
+		resp, err := http.Get(srv.url + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
+			t.Errorf("GET %s: %d, want %d with %q", tc.path, resp.StatusCode, tc.status, tc.want)
+		}
+	}
+	resp, err := http.Get(srv.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/signin" {
+		t.Errorf("GET / without a session ends at %s, want /signin", resp.Request.URL.Path)
 	}
 }
