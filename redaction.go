@@ -13,8 +13,8 @@ type Redactor interface {
 	Text(s string) (string, int)
 }
 
-// redact applies the log's Redactor, if any, to the arguments and result
-// summary of c. The arguments it returns are canonical again. Errors: the
+// redact applies the log's Redactor, if any, to the arguments, result
+// summary, session, task and call ids of c. The arguments it returns are canonical again. Errors: the
 // Redactor's, as a *FieldError of arguments.
 func (l *Log) redact(c *content) error {
 	r := l.cfg.Redactor
@@ -33,5 +33,11 @@ func (l *Log) redact(c *content) error {
 		}
 	}
 	c.ResultSummary, _ = r.Text(c.ResultSummary)
+	// Ids are matched by their patterns too (a token pasted as a session
+	// id); tool_name and user_id stay, since access control works with
+	// them.
+	c.SessionID, _ = r.Text(c.SessionID)
+	c.TaskID, _ = r.Text(c.TaskID)
+	c.CallID, _ = r.Text(c.CallID)
 	return nil
 }

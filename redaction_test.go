@@ -72,6 +72,14 @@ func TestRedaction(t *testing.T) {
 	if m1, m3 := marker(entries[0]), marker(entries[2]); m1 != m3 || !redact.IsMarker(m1) {
 		t.Errorf("equal secrets give markers %q and %q", m1, m3)
 	}
+	idc, err := log.Record(ctx, tooltrail.Call{ToolName: "t", SessionID: "s-" + ghp, TaskID: "task-1", CallID: "c-" + ghp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ide, err := log.Entry(ctx, idc.ID)
+	if err != nil || strings.Contains(ide.SessionID, ghp) || strings.Contains(ide.CallID, ghp) || ide.TaskID != "task-1" || !strings.Contains(ide.SessionID, "[redacted:") {
+		t.Errorf("ids with a token: %+v, %v; want the token redacted in session and call id", ide, err)
+	}
 	if rc, err := log.Record(ctx, calls[0]); err != nil || !rc.Replayed || rc.ID != 1 {
 		t.Errorf("repeating call c1 = %+v, %v; want the first receipt replayed", rc, err)
 	}

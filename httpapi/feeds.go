@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/export"
 	"github.com/tooltrail/tooltrail/live"
 )
@@ -67,7 +69,14 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := live.Stream(r.Context(), w, r, s.log, f); err != nil {
+	ctx := r.Context()
+	if tok, ok := auth.FromContext(ctx); ok && s.tokens != nil {
+		// A stream lasts; a revocation ends it within seconds.
+		var cancel context.CancelFunc
+		ctx, cancel = auth.WhileActive(ctx, s.tokens, tok)
+		defer cancel()
+	}
+	if err := live.Stream(ctx, w, r, s.log, f); err != nil {
 		s.logger.WarnContext(r.Context(), "live stream ended", "err", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/httpapi"
 )
 
@@ -103,4 +104,40 @@ func TestStream(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5 s of a record")
 	}
+}
+
+// TestStreamEndsOnRevocation revokes the token of an open stream: the
+// stream ends within auth.RecheckEvery and sends nothing recorded after.
+func TestStreamEndsOnRevocation(t *testing.T) {
+	a := newAuthEnv(t, httpapi.Config{})
+	req, _ := http.NewRequest("GET", a.srv.URL+"/v1/entries/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+a.secrets["reader"])
+	resp, err := a.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	ended := make(chan []string)
+	go func() {
+		var data []string
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				data = append(data, d)
+			}
+		}
+		ended <- data
+	}()
+	if _, err := a.store.RevokeToken(t.Context(), "reader", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case data := <-ended:
+		if len(data) != 0 {
+			t.Errorf("the stream sent %v after its token was revoked", data)
+		}
+	case <-time.After(auth.RecheckEvery + 3*time.Second):
+		t.Fatal("the stream of a revoked token stayed open")
+	}
+	a.record(t, `{"tool_name":"after"}`)
 }

@@ -57,6 +57,9 @@ type Config struct {
 	// how many at once; beyond, 429 with Retry-After. 0: no limit.
 	RateLimit float64
 	RateBurst int
+	// Limiter, when set, is used instead of one made of RateLimit and
+	// RateBurst: pass the web UI's too, so that they share a token's rate.
+	Limiter *auth.Limiter
 	// LookupTimeout bounds the look-up of a request's token in the store,
 	// so that a store that is gone answers 503 instead of hanging; default
 	// 5s.
@@ -103,6 +106,9 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, nil)
+	}
 	if cfg.LookupTimeout <= 0 {
 		cfg.LookupTimeout = 5 * time.Second
 	}
@@ -116,7 +122,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		maxBody:  cfg.MaxBodyBytes,
 		notary:   cfg.Notary,
 		tokens:   cfg.Tokens,
-		limiter:  auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, nil),
+		limiter:  cfg.Limiter,
 		lookup:   cfg.LookupTimeout,
 		mux:      http.NewServeMux(),
 		patterns: make(map[string]bool),

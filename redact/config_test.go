@@ -142,7 +142,7 @@ func TestLoadRulesErrors(t *testing.T) {
 		{`{"disable": ["jwt", "jwt"]}`, `field "disable"[1]`},
 		{`{"disable": "jwt"}`, `field "disable": must be an array of strings`},
 		{`{"keys": ["ok", "__"]}`, `field "keys"[1]: key rule "__" is empty`},
-		{`{"keys": ["a:b"]}`, `field "keys"[0]: key rule "a:b" has ':'`},
+		{`{"keys": ["a/b"]}`, `field "keys"[0]: key rule "a/b" has '/'`},
 		{`{"keys": [1]}`, `field "keys": must be an array of strings`},
 		{`{"keys": null}`, `field "keys": must be`},
 		{`{"off": "yes"}`, `field "off": must be true or false`},

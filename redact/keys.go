@@ -19,7 +19,15 @@ type keyMatcher struct {
 	byLast [256][]int
 }
 
-func isSep(c byte) bool { return c == '-' || c == '_' || c == '.' || c == ' ' }
+func isSep(c byte) bool {
+	switch c {
+	case '-', '_', '.', ' ', '[', ']', ':', '"', '\'', '$', '@':
+		// The last ones come from form field names (user[password],
+		// password[]), header-like keys and quoted keys.
+		return true
+	}
+	return false
+}
 
 // keyNameRune tells whether r may be in a normalized key rule.
 func keyNameRune(r rune) bool {
@@ -44,7 +52,7 @@ func normalizeRule(s string) (string, error) {
 	}
 	for _, r := range n {
 		if !keyNameRune(r) {
-			return "", fmt.Errorf("key rule %q has %q; only letters and digits (besides '-', '_', '.' and ' ') are allowed", s, r)
+			return "", fmt.Errorf("key rule %q has %q; only letters and digits (besides separators such as '-', '_', '.' and ' ') are allowed", s, r)
 		}
 	}
 	return n, nil

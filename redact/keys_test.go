@@ -160,3 +160,15 @@ func TestKeyRuleLongest(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestFormFieldKeys checks the key shapes of form fields and quoted or
+// header-like names.
+func TestFormFieldKeys(t *testing.T) {
+	r := newDefault(t)
+	for _, key := range []string{"user[password]", "password[]", "auth:token", `"secret"`, "X-Api-Key", "@password"} {
+		in := `{` + jsonString(key) + `:"s3cr3t-value-1"}`
+		if got, n := mustJSON(t, r, in); n != 1 || strings.Contains(string(got), "s3cr3t") {
+			t.Errorf("JSON(%s) = %s, %d; want the value redacted", in, got, n)
+		}
+	}
+}

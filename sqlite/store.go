@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -36,8 +37,8 @@ type Store struct {
 
 var _ tooltrail.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the database at cfg.Path and brings its
-// schema up to date. Errors: a missing Path; a file that is not a tooltrail
+// Open opens (creating if needed, mode 0600) the database at cfg.Path and
+// brings its schema up to date. Errors: a missing Path; a file that is not a tooltrail
 // database or whose schema is newer than this build; I/O errors.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Path == "" {
@@ -45,6 +46,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.Readers <= 0 {
 		cfg.Readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	// A new database is its owner's only: it holds every entry and the
+	// tokens' hashes. (SQLite gives the -wal and -shm files the same mode.)
+	if f, err := os.OpenFile(cfg.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
 	}
 	path := url.PathEscape(cfg.Path)
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+

@@ -2,7 +2,6 @@ package webui
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -90,34 +89,14 @@ func (ui *UI) getStream(w http.ResponseWriter, r *http.Request) {
 // valid: a stream outlives the check of the request that opened it.
 const recheckEvery = 3 * time.Second
 
-// whileActive returns a context that ends with ctx or, at the latest
-// recheckEvery after it, when the session's token is revoked. A store
-// that cannot be read keeps the stream going.
+// whileActive returns a context that ends with ctx or soon after the
+// session's token is revoked (auth.WhileActive).
 func (ui *UI) whileActive(ctx context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(ctx)
 	s, ok := sessionFrom(ctx)
 	if !ok {
+		ctx, cancel := context.WithCancel(ctx)
 		cancel()
 		return ctx, cancel
 	}
-	go func() {
-		t := time.NewTicker(recheckEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			lctx, lcancel := context.WithTimeout(ctx, lookupTimeout)
-			tok, err := ui.cfg.Tokens.TokenByHash(lctx, s.token.Hash)
-			lcancel()
-			if errors.Is(err, tooltrail.ErrNotFound) || (err == nil && !tok.Active()) {
-				ui.logger.InfoContext(ctx, "web ui live stream closed: the token was revoked", "token", s.token.Name)
-				cancel()
-				return
-			}
-		}
-	}()
-	return ctx, cancel
+	return auth.WhileActive(ctx, ui.cfg.Tokens, s.token)
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/auth"
+	"github.com/tooltrail/tooltrail/webui"
 )
 
 const wantCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
@@ -157,4 +159,19 @@ func cloneForm(f url.Values) url.Values {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+// TestRateLimit checks that the UI takes from the same per-token budget
+// as the API: past the burst, 429 with Retry-After.
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *webui.Config) { c.Limiter = auth.NewLimiter(0.5, 2, nil) })
+	for i := range 2 {
+		if a := e.get(t, "reader", "/"); a.status != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d", i+1, a.status)
+		}
+	}
+	a := e.get(t, "reader", "/")
+	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+		t.Errorf("past the burst: %d, Retry-After %q; want 429 with it", a.status, a.header.Get("Retry-After"))
+	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
@@ -118,6 +120,12 @@ func (ui *UI) require(roles []auth.Role, h http.HandlerFunc) http.Handler {
 		}
 		if !slices.Contains(roles, tok.Role) {
 			ui.renderError(w, r, http.StatusForbidden, "This needs an admin token; you are signed in with a "+string(tok.Role)+" token.")
+			return
+		}
+		if ok, wait := ui.cfg.Limiter.Allow(tok.ID); !ok {
+			secs := max(1, int(math.Ceil(wait.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			ui.renderError(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many requests with this token; try again in %d s.", secs))
 			return
 		}
 		if r.Method == http.MethodPost {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
@@ -25,13 +26,18 @@ type signinView struct {
 }
 
 // safeNext returns next when it is a path of this server, else "/": the
-// sign-in page never sends a browser to another site.
+// sign-in page never sends a browser to another site. It judges the path
+// as http.Redirect will send it (cleaned), and refuses any backslash,
+// which browsers read as a slash ("/\\evil.example" is another host).
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.ContainsAny(next, "\\\x00\r\n") {
 		return "/"
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	if strings.ContainsRune(u.Path, '\\') || strings.HasPrefix(path.Clean(u.Path), "//") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

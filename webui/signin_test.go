@@ -153,6 +153,11 @@ func TestSafeNext(t *testing.T) {
 		"https://evil.example/": "/",
 		"javascript:alert(1)":   "/",
 		"":                      "/",
+		"/./\\evil.example/x":   "/",
+		"/a/../\\evil.example":  "/",
+		"/a/..%5Cevil.example":  "/",
+		"/.//evil.example":      "/evil.example", // cleaned to a local path
+		"/\tevil":               "/",
 	} {
 		a := e.get(t, "reader", "/signin?"+url.Values{"next": {next}}.Encode())
 		if a.status != http.StatusSeeOther || a.header.Get("Location") != wantLoc {

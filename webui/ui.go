@@ -26,6 +26,9 @@ type Config struct {
 	// Logger receives the UI's errors and sign-ins (never secrets);
 	// default slog.Default().
 	Logger *slog.Logger
+	// Limiter bounds each token's requests, the same one as the API's so
+	// that the two share a token's rate; nil: no limit.
+	Limiter *auth.Limiter
 	// Now is the clock of the time presets and of the purge counts; give
 	// the Log's own clock (tooltrail.Config.Now). Default time.Now.
 	Now func() time.Time

@@ -22,10 +22,11 @@ const oaiwebSource = "oai-web"
 
 // importCommand copies an oAI-Web audit_log table: tooltrail import.
 type importCommand struct {
-	from  string
-	table string
-	data  string
-	store string
+	from         string
+	table        string
+	data         string
+	store        string
+	redactConfig string
 }
 
 func (c *importCommand) define(fs *flag.FlagSet) {
@@ -34,6 +35,7 @@ func (c *importCommand) define(fs *flag.FlagSet) {
 	fs.StringVar(&c.table, "table", "audit_log", "the `TABLE` (optionally schema.table) to read")
 	fs.StringVar(&c.data, "data", def, "data `DIR` of the log to import into (its SQLite store)")
 	fs.StringVar(&c.store, "store", "", "store `URL` to import into instead of --data: sqlite:PATH or postgres://...")
+	fs.StringVar(&c.redactConfig, "redact-config", "", "`FILE` of redaction rules, as serve takes it; the key is the one in --data")
 }
 
 func (c *importCommand) run(ctx context.Context, s *streams) error {
@@ -63,7 +65,19 @@ func (c *importCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}
-	log, err := tooltrail.New(ctx, store, tooltrail.Config{})
+	// Imported calls are redacted as recorded ones are, with the key of
+	// the data directory.
+	if c.data == "" {
+		return errors.Join(usagef("--data is needed for the redaction key, also with --store"), closeStore(store))
+	}
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return errors.Join(fmt.Errorf("create data directory: %w", err), closeStore(store))
+	}
+	redactor, err := newRedactor(c.data, c.redactConfig)
+	if err != nil {
+		return errors.Join(err, closeStore(store))
+	}
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{Redactor: redactor})
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}

@@ -48,6 +48,7 @@ type serveCommand struct {
 	rateLimit     float64
 	rateBurst     int
 	redactConfig  string
+	secureCookies bool
 	homeErr       error // why there is no default --data, if there is none
 }
 
@@ -66,6 +67,7 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests a second each token may send, beyond which it gets 429 (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 100, "requests a token may send at once under --rate-limit")
 	fs.StringVar(&c.redactConfig, "redact-config", "", "`FILE` of redaction rules (JSON) that extend or switch off the defaults; {\"off\": true} records secrets as given (see docs/security.md)")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark the web UI's cookies Secure without --tls-cert: behind a proxy that terminates TLS")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -110,6 +112,14 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	// The directory holds the keys, the tokens' table and every entry:
+	// only its owner may enter it, whoever made it.
+	if fi, err := os.Stat(data); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(data, 0o700); err != nil {
+			return fmt.Errorf("data directory %s can be read by others (mode %04o) and cannot be made 0700: %w", data, fi.Mode().Perm(), err)
+		}
+		fmt.Fprintf(s.stderr, "the data directory %s could be read by others (mode %04o); it is 0700 now\n", data, fi.Mode().Perm())
+	}
 	logger := slog.New(slog.NewJSONHandler(s.stderr, nil))
 
 	store, err := open(ctx)
@@ -135,7 +145,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err := bootstrapAdmin(ctx, s, store, tokens, data); err != nil {
 		return errors.Join(err, closeStore(store))
 	}
-	redactor, err := c.newRedactor(data)
+	redactor, err := newRedactor(data, c.redactConfig)
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
@@ -150,10 +160,11 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return errors.Join(fmt.Errorf("listen: %w", err), log.Close(), closeStore(store))
 	}
+	limiter := auth.NewLimiter(c.rateLimit, c.rateBurst, nil)
 	api := httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
-		RateLimit: c.rateLimit, RateBurst: c.rateBurst, LookupTimeout: c.commitTimeout})
-	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary,
-		Secure: c.tlsCert != "", Retention: c.retention.String(), Logger: logger})
+		Limiter: limiter, LookupTimeout: c.commitTimeout})
+	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter,
+		Secure: c.tlsCert != "" || c.secureCookies, Retention: c.retention.String(), Logger: logger})
 	if err != nil {
 		return errors.Join(fmt.Errorf("web UI: %w", err), ln.Close(), log.Close(), closeStore(store))
 	}
@@ -224,13 +235,13 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 }
 
 // newRedactor returns the redactor of the calls: the default rules, or
-// those of --redact-config, with the key of the data directory; nil when
-// the rules switch redaction off.
-func (c *serveCommand) newRedactor(data string) (tooltrail.Redactor, error) {
+// those of the rules file config, with the key of the data directory; nil
+// when the rules switch redaction off.
+func newRedactor(data, config string) (tooltrail.Redactor, error) {
 	rules := redact.DefaultRules()
-	if c.redactConfig != "" {
+	if config != "" {
 		var err error
-		if rules, err = redact.LoadRules(c.redactConfig); err != nil {
+		if rules, err = redact.LoadRules(config); err != nil {
 			return nil, fmt.Errorf("--redact-config: %w", err)
 		}
 	}
