@@ -34,7 +34,7 @@
 //
 // [Rules.Keys] name object keys whose values are secret. A rule matches a
 // key when the key, lower-cased (per Unicode) and with the separators
-// '-', '_', '.', ' ', '[', ']', ':', '"', '\'', '$' and '@' removed (so
+// '-', '_', '.', ' ', '[', ']', ':', '"', '\”, '$' and '@' removed (so
 // form fields such as "user[password]" count), ends with the rule normalized the same way; either as it is
 // or after a run of trailing digits is cut off. So the rule "token" (or
 // "TOKEN", or "to_ken") catches "token", "GITHUB_TOKEN", "refreshToken",
