@@ -33,9 +33,10 @@
 // # Key rules
 //
 // [Rules.Keys] name object keys whose values are secret. A rule matches a
-// key when the key, lower-cased (per Unicode) and with the separators
-// '-', '_', '.', ' ', '[', ']', ':', '"', '\”, '$' and '@' removed (so
-// form fields such as "user[password]" count), ends with the rule normalized the same way; either as it is
+// key when the key, lower-cased (per Unicode) and without separators
+// (hyphen, underscore, dot, space, brackets, colon, quotes, dollar and at
+// sign, so that form fields such as "user[password]" count), ends with
+// the rule normalized the same way; either as it is
 // or after a run of trailing digits is cut off. So the rule "token" (or
 // "TOKEN", or "to_ken") catches "token", "GITHUB_TOKEN", "refreshToken",
 // "x-auth-token", "id_token" and "token2", but not "max_tokens",
