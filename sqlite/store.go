@@ -33,6 +33,9 @@ type Store struct {
 	wmu   sync.Mutex // serialises Append and Purge
 	stmts *stmtCache // of w
 	names *dict.Cache
+	// tokenByHash is prepared once on the readers: every request of a
+	// server with access control runs it.
+	tokenByHash *sql.Stmt
 }
 
 var _ tooltrail.Store = (*Store)(nil)
@@ -81,7 +84,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
 	}
-	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache()}
+	tokenByHash, err := r.PrepareContext(ctx, sqlTokenByHash)
+	if err != nil {
+		stmts.close()
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
+	}
+	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash}
 	if _, err := s.Head(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -91,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Close closes the database. Calls after Close fail.
 func (s *Store) Close() error {
-	return errors.Join(s.stmts.close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
 }
 
 // Head returns the committed head. Errors wrap tooltrail.ErrUnavailable.

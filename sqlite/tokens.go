@@ -16,6 +16,8 @@ var _ auth.Store = (*Store)(nil)
 
 const sqlTokenCols = "id, name, role, user, hash, created, revoked"
 
+const sqlTokenByHash = "SELECT " + sqlTokenCols + " FROM tokens WHERE hash = ?"
+
 // CreateToken keeps t and returns it with its id. Errors:
 // tooltrail.ErrConflict for a name used before; tooltrail.ErrUnavailable.
 func (s *Store) CreateToken(ctx context.Context, t auth.Token) (auth.Token, error) {
@@ -77,7 +79,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string, at time.Time) (aut
 // TokenByHash returns the token whose secret hashes to h. Errors:
 // tooltrail.ErrNotFound; tooltrail.ErrUnavailable.
 func (s *Store) TokenByHash(ctx context.Context, h auth.Hash) (auth.Token, error) {
-	return scanToken(s.r.QueryRowContext(ctx, "SELECT "+sqlTokenCols+" FROM tokens WHERE hash = ?", h[:]))
+	return scanToken(s.tokenByHash.QueryRowContext(ctx, h[:]))
 }
 
 type scanner interface{ Scan(dest ...any) error }
