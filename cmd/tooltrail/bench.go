@@ -26,6 +26,7 @@ type benchCommand struct {
 	library bool
 	callers int
 	records int
+	rate    float64
 	json    bool
 }
 
@@ -35,12 +36,14 @@ func (c *benchCommand) define(fs *flag.FlagSet) {
 	fs.BoolVar(&c.library, "library", false, "record in this process through the library on --data or --store, instead of over HTTP to --server")
 	fs.IntVar(&c.callers, "callers", 16, "`N` concurrent callers, each waiting for its record before the next")
 	fs.IntVar(&c.records, "records", 20000, "`N` records in all")
+	fs.Float64Var(&c.rate, "rate", 0, "send `R` records a second in all, steadily, instead of as fast as the callers go; latency then counts from when each record was due, so a stall is not hidden")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 }
 
 // benchResult is what a run measured.
 type benchResult struct {
-	Mode          string  `json:"mode"` // "http" or "library"
+	Mode          string  `json:"mode"`           // "http" or "library"
+	Rate          float64 `json:"rate,omitempty"` // records a second asked for; 0: as fast as possible
 	Callers       int     `json:"callers"`
 	Records       int     `json:"records"`
 	Failed        int     `json:"failed"`
@@ -53,16 +56,16 @@ type benchResult struct {
 }
 
 func (c *benchCommand) run(ctx context.Context, s *streams) error {
-	if c.callers < 1 || c.records < 1 {
-		return usagef("--callers and --records must be at least 1")
+	if c.callers < 1 || c.records < 1 || c.rate < 0 {
+		return usagef("--callers and --records must be at least 1, --rate at least 0")
 	}
 	record, mode, done, err := c.recorder(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
-	res, err := drive(ctx, record, c.callers, c.records)
-	res.Mode = mode
+	res, err := drive(ctx, record, c.callers, c.records, c.rate)
+	res.Mode, res.Rate = mode, c.rate
 	if err != nil {
 		return err
 	}
@@ -116,9 +119,11 @@ func (c *benchCommand) recorder(ctx context.Context) (func(context.Context, tool
 }
 
 // drive records n calls of the workload from callers goroutines and
-// measures each one's latency. Errors: ctx's end; the first failure
-// counts in Failed, not as an error, unless every record failed.
-func drive(ctx context.Context, record func(context.Context, tooltrail.Call) error, callers, n int) (benchResult, error) {
+// measures each one's latency: as fast as they go, or, with rate > 0, each
+// record due at its time on a steady schedule, its latency counted from
+// then. Errors: ctx's end; failures count in Failed, not as an error,
+// unless every record failed.
+func drive(ctx context.Context, record func(context.Context, tooltrail.Call) error, callers, n int, rate float64) (benchResult, error) {
 	gen := workload.New()
 	lat := make([]time.Duration, n)
 	var (
@@ -129,6 +134,17 @@ func drive(ctx context.Context, record func(context.Context, tooltrail.Call) err
 		wg     sync.WaitGroup
 	)
 	begin := time.Now()
+	// due returns when record i is due: now, or on the schedule.
+	due := func(i int) time.Time {
+		if rate <= 0 {
+			return time.Now()
+		}
+		at := begin.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		return at
+	}
 	for c := range callers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(c), uint64(begin.UnixNano())))
@@ -137,8 +153,9 @@ func drive(ctx context.Context, record func(context.Context, tooltrail.Call) err
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				t0 := time.Now()
-				if err := record(ctx, gen.Call(rng, i)); err != nil {
+				call := gen.Call(rng, i)
+				t0 := due(i)
+				if err := record(ctx, call); err != nil {
 					failed.Add(1)
 					once.Do(func() { first = err })
 				}
