@@ -22,6 +22,13 @@ func TestBench_smoke(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "library") {
 		t.Errorf("bench in the library: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
+	r = srv.run(t, "bench", "--callers", "2", "--records", "50", "--rate", "500", "--json")
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Rate != 500 || res.Failed != 0 {
+		t.Errorf("bench --rate: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if res.Seconds < 0.09 {
+		t.Errorf("50 records at 500/s took %.3f s; the schedule was not kept", res.Seconds)
+	}
 	if r := run(t, noEnv, "", "bench", "--callers", "0"); r.code != exitUsage {
 		t.Errorf("bench --callers 0: exit %d", r.code)
 	}
