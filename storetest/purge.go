@@ -68,6 +68,20 @@ func testPurge(t *testing.T, open OpenFunc) {
 			t.Errorf("Count(%+v) after purge = %d, %v; want %d", f, n, err, want)
 		}
 	}
+	// Time-only counts over a purged prefix: from before the first entry
+	// ever, and up to the purge's own entry.
+	for _, tc := range []struct {
+		f    tooltrail.Filter
+		want int64
+	}{
+		{tooltrail.Filter{Start: start.Add(-time.Hour)}, 4},
+		{tooltrail.Filter{End: pe.Timestamp.Add(-time.Microsecond)}, 3},
+		{tooltrail.Filter{Start: start.Add(-time.Hour), End: pe.Timestamp}, 4},
+	} {
+		if n, err := log.Count(context.Background(), tc.f); err != nil || n != tc.want {
+			t.Errorf("Count(%+v) after purge = %d, %v; want %d", tc.f, n, err, tc.want)
+		}
+	}
 	tools, err := log.Tools(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ type benchCommand struct {
 	callers int
 	records int
 	rate    float64
+	read    int
 	json    bool
 }
 
@@ -37,6 +38,7 @@ func (c *benchCommand) define(fs *flag.FlagSet) {
 	fs.IntVar(&c.callers, "callers", 16, "`N` concurrent callers, each waiting for its record before the next")
 	fs.IntVar(&c.records, "records", 20000, "`N` records in all")
 	fs.Float64Var(&c.rate, "rate", 0, "send `R` records a second in all, steadily, instead of as fast as the callers go; latency then counts from when each record was due, so a stall is not hidden")
+	fs.IntVar(&c.read, "read", 0, "instead of recording, run each query and count of the seed's filters (and pages 100,000 deep) `N` times and report their latency")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 }
 
@@ -59,6 +61,9 @@ func (c *benchCommand) run(ctx context.Context, s *streams) error {
 	if c.callers < 1 || c.records < 1 || c.rate < 0 {
 		return usagef("--callers and --records must be at least 1, --rate at least 0")
 	}
+	if c.read > 0 {
+		return c.runReads(ctx, s)
+	}
 	record, mode, done, err := c.recorder(ctx)
 	if err != nil {
 		return err
@@ -79,6 +84,49 @@ func (c *benchCommand) run(ctx context.Context, s *streams) error {
 		return fmt.Errorf("%d of %d records failed", res.Failed, res.Records)
 	}
 	return nil
+}
+
+// runReads is bench --read: query and count latency on the log as it is.
+func (c *benchCommand) runReads(ctx context.Context, s *streams) error {
+	var (
+		r    reader
+		size int64
+	)
+	if c.library {
+		store, _, _, err := c.store.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		log, err := tooltrail.New(ctx, store, tooltrail.Config{})
+		if err != nil {
+			return err
+		}
+		defer log.Close()
+		head, err := log.Head(ctx)
+		if err != nil {
+			return err
+		}
+		r, size = log, head.Size
+	} else {
+		cl, err := c.remote.client()
+		if err != nil {
+			return err
+		}
+		info, err := cl.Log(ctx)
+		if err != nil {
+			return c.remote.explain(err)
+		}
+		r, size = cl, info.TreeSize
+	}
+	rs, err := benchReads(ctx, r, size, c.read)
+	if err != nil {
+		return c.remote.explain(err)
+	}
+	if !c.json {
+		fmt.Fprintf(s.stdout, "%d entries, %d iterations each\n", size, c.read)
+	}
+	return printReads(s.stdout, rs, c.json)
 }
 
 // recorder returns how one call is recorded in the chosen mode, and what

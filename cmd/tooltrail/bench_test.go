@@ -29,6 +29,10 @@ func TestBench_smoke(t *testing.T) {
 	if res.Seconds < 0.09 {
 		t.Errorf("50 records at 500/s took %.3f s; the schedule was not kept", res.Seconds)
 	}
+	r = srv.run(t, "bench", "--read", "3")
+	if r.code != 0 || !strings.Contains(r.stdout, "first page: tool_name substring") || !strings.Contains(r.stdout, "count: user_id") {
+		t.Errorf("bench --read: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	if r := run(t, noEnv, "", "bench", "--callers", "0"); r.code != exitUsage {
 		t.Errorf("bench --callers 0: exit %d", r.code)
 	}
