@@ -52,6 +52,9 @@ func readQueries(size int64, newest time.Time) []struct {
 		{"confirmed_only", tooltrail.Filter{ConfirmedOnly: true}, false},
 		{"start (last minute)", tooltrail.Filter{Start: since}, false},
 		{"tool_name + user_id", tooltrail.Filter{ToolName: "tool_07", UserID: "user-07"}, false},
+		{"user_id + start", tooltrail.Filter{UserID: "user-07", Start: since}, false},
+		{"confirmed_only + start", tooltrail.Filter{ConfirmedOnly: true, Start: since}, false},
+		{"tool_name substring + start", tooltrail.Filter{ToolName: "ol_1", Start: since}, false},
 	}
 	var out []q
 	for _, f := range filters {
