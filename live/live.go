@@ -51,7 +51,7 @@ func Stream(ctx context.Context, w http.ResponseWriter, r *http.Request, log *to
 	defer idle.Stop()
 	for {
 		changed := log.Changed()
-		news, err := since(ctx, log, f, last)
+		news, upTo, more, err := since(ctx, log, f, last, window)
 		if err != nil {
 			return err
 		}
@@ -63,10 +63,13 @@ func Stream(ctx context.Context, w http.ResponseWriter, r *http.Request, log *to
 			if _, err := fmt.Fprintf(w, "id: %d\nevent: entry\ndata: %s\n\n", e.ID, b); err != nil {
 				return err
 			}
-			last = e.ID
 		}
+		last = upTo
 		if len(news) > 0 {
 			_ = rc.Flush()
+		}
+		if more {
+			continue // behind: the next window at once
 		}
 		select {
 		case <-ctx.Done():
@@ -97,26 +100,40 @@ func startAfter(ctx context.Context, r *http.Request, log *tooltrail.Log) (int64
 	return head.Size, err
 }
 
+// window is how many ids one look for new entries covers at most: a
+// client far behind catches up a window at a time, oldest first.
+const window = 10_000
+
 // since returns the entries matching f with ids above after, oldest
-// first: it pages newest first until it reaches after.
-func since(ctx context.Context, log *tooltrail.Log, f tooltrail.Filter, after int64) ([]tooltrail.Entry, error) {
-	f.Limit, f.Offset, f.Cursor = 200, 0, ""
-	var out []tooltrail.Entry
+// first, among the next window ids at most (the constant window in a
+// stream), and the id it looked up to:
+// the next call goes on from there. more says that ids beyond it exist.
+func since(ctx context.Context, log *tooltrail.Log, f tooltrail.Filter, after, window int64) (out []tooltrail.Entry, upTo int64, more bool, err error) {
+	head, err := log.Head(ctx)
+	if err != nil {
+		return nil, after, false, err
+	}
+	upTo = min(head.Size, after+window)
+	if upTo <= after {
+		return nil, after, false, nil
+	}
+	f.Limit, f.Offset, f.Cursor = 200, 0, tooltrail.EncodeCursor(upTo+1)
 	for {
 		page, err := log.Query(ctx, f)
 		if err != nil {
-			return nil, err
+			return nil, after, false, err
 		}
+		done := page.NextCursor == ""
 		for _, e := range page.Entries {
 			if e.ID <= after {
-				slices.Reverse(out)
-				return out, nil
+				done = true
+				break
 			}
 			out = append(out, e)
 		}
-		if page.NextCursor == "" || len(out) >= 10_000 {
+		if done {
 			slices.Reverse(out)
-			return out, nil
+			return out, upTo, upTo < head.Size, nil
 		}
 		f.Cursor = page.NextCursor
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -58,8 +59,8 @@ type benchResult struct {
 }
 
 func (c *benchCommand) run(ctx context.Context, s *streams) error {
-	if c.callers < 1 || c.records < 1 || c.rate < 0 {
-		return usagef("--callers and --records must be at least 1, --rate at least 0")
+	if c.callers < 1 || c.records < 1 || c.rate < 0 || c.read < 0 {
+		return usagef("--callers and --records must be at least 1, --rate and --read at least 0")
 	}
 	if c.read > 0 {
 		return c.runReads(ctx, s)
@@ -206,6 +207,8 @@ func drive(ctx context.Context, record func(context.Context, tooltrail.Call) err
 				if err := record(ctx, call); err != nil {
 					failed.Add(1)
 					once.Do(func() { first = err })
+					lat[i] = -1 // not a latency of a record
+					continue
 				}
 				lat[i] = time.Since(t0)
 			}
@@ -221,8 +224,16 @@ func drive(ctx context.Context, record func(context.Context, tooltrail.Call) err
 	if res.Failed == n {
 		return res, fmt.Errorf("every record failed; the first: %w", first)
 	}
-	slices.Sort(lat)
-	q := func(p float64) float64 { return float64(lat[min(n-1, int(p*float64(n)))].Microseconds()) / 1000 }
-	res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs = q(0.50), q(0.99), q(0.999), float64(lat[n-1].Microseconds())/1000
+	ok := slices.DeleteFunc(lat, func(d time.Duration) bool { return d < 0 })
+	slices.Sort(ok)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs = ms(percentile(ok, 0.50)), ms(percentile(ok, 0.99)), ms(percentile(ok, 0.999)), ms(ok[len(ok)-1])
 	return res, nil
+}
+
+// percentile returns the nearest-rank p-th percentile of sorted: the
+// smallest value that at least p of them do not exceed.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
 }

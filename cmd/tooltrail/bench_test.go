@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBench_smoke runs the load generator briefly against a real server
@@ -35,5 +36,23 @@ func TestBench_smoke(t *testing.T) {
 	}
 	if r := run(t, noEnv, "", "bench", "--callers", "0"); r.code != exitUsage {
 		t.Errorf("bench --callers 0: exit %d", r.code)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i))
+	}
+	for _, tc := range []struct {
+		p    float64
+		want time.Duration
+	}{{0.5, 50}, {0.99, 99}, {0.999, 100}, {0, 1}, {1, 100}} {
+		if got := percentile(d, tc.p); got != tc.want {
+			t.Errorf("percentile(1..100, %v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if got := percentile([]time.Duration{7}, 0.99); got != 7 {
+		t.Errorf("percentile of one = %v", got)
 	}
 }

@@ -105,7 +105,7 @@ func benchReads(ctx context.Context, r reader, size int64, iterations int) ([]re
 		}
 		slices.Sort(lat)
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-		out = append(out, readResult{Query: q.name, P50Ms: ms(lat[iterations/2]), P99Ms: ms(lat[min(iterations-1, iterations*99/100)]),
+		out = append(out, readResult{Query: q.name, P50Ms: ms(percentile(lat, 0.50)), P99Ms: ms(percentile(lat, 0.99)),
 			MaxMs: ms(lat[iterations-1]), Result: result})
 	}
 	return out, nil
