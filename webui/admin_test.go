@@ -136,3 +136,21 @@ func TestVerifyNow(t *testing.T) {
 		t.Error("a finished verification's page still reloads")
 	}
 }
+
+// TestCloseStopsVerify starts "verify now" and closes the UI: the run
+// ends (cancelled) and Close waits for it.
+func TestCloseStopsVerify(t *testing.T) {
+	e := newEnv(t, nil)
+	if err := e.ui.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// After Close, a run that starts ends at once with the UI's context.
+	e.post(t, "admin", "/verify", nil)
+	if err := e.ui.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a := e.get(t, "admin", "/verify/status")
+	if a.status != http.StatusOK || !strings.Contains(string(a.body), "could not finish") || !strings.Contains(string(a.body), "context canceled") {
+		t.Errorf("status page of a run after Close: %d %s; want it ended by the UI's close", a.status, a.body)
+	}
+}

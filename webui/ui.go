@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -44,6 +45,8 @@ type UI struct {
 	mux     *http.ServeMux
 	origins *http.CrossOriginProtection
 	verify  *verifyJob
+	ctx     context.Context // ends at Close: what the UI runs in the background
+	stop    context.CancelFunc
 }
 
 // lookupTimeout bounds the look-up of a session's token in the store, so
@@ -78,8 +81,17 @@ func New(cfg Config) (*UI, error) {
 		origins: http.NewCrossOriginProtection(),
 		verify:  &verifyJob{},
 	}
+	ui.ctx, ui.stop = context.WithCancel(context.Background())
 	ui.routes()
 	return ui, nil
+}
+
+// Close stops what the UI runs in the background (a "verify now" going
+// on) and waits for it. Requests still served after it get no new run.
+func (ui *UI) Close() error {
+	ui.stop()
+	ui.verify.runs.Wait()
+	return nil
 }
 
 // routes registers every path of the UI.

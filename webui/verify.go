@@ -17,6 +17,7 @@ const verifyTimeout = time.Hour
 type verifyJob struct {
 	mu    sync.Mutex
 	state verifyState
+	runs  sync.WaitGroup // the run going on, for Close
 }
 
 // verifyState is the progress or result of a run.
@@ -42,7 +43,7 @@ func (j *verifyJob) start(by string, now func() time.Time, run func(progress fun
 		return false
 	}
 	j.state = verifyState{Ran: true, Running: true, By: by, Started: now()}
-	go func() {
+	j.runs.Go(func() {
 		rep, err := run(func(done, size int64) {
 			j.mu.Lock()
 			j.state.Done, j.state.Size = done, size
@@ -57,7 +58,7 @@ func (j *verifyJob) start(by string, now func() time.Time, run func(progress fun
 		if err != nil {
 			j.state.Err = err.Error()
 		}
-	}()
+	})
 	return true
 }
 
@@ -83,7 +84,7 @@ func (ui *UI) postVerify(w http.ResponseWriter, r *http.Request) {
 	latest := ui.cfg.Notary.Latest().Note
 	store, logger := ui.cfg.Store, ui.logger
 	started := ui.verify.start(s.token.Name, ui.now, func(progress func(done, size int64)) (*tooltrail.VerifyReport, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
+		ctx, cancel := context.WithTimeout(ui.ctx, verifyTimeout)
 		defer cancel()
 		rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: verifier, Checkpoints: [][]byte{latest}, Progress: progress})
 		switch {

@@ -219,7 +219,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	case err := <-served:
 		errs = append(errs, fmt.Errorf("serve: %w", err))
 	}
-	errs = append(errs, shutdown(ctx, srv))
+	errs = append(errs, shutdown(ctx, srv), ui.Close())
 	stopRetention()
 	retention.Wait()
 	errs = append(errs, log.Close())
