@@ -3,10 +3,12 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -106,4 +108,18 @@ func CheckName(field, s string, optional bool) error {
 		}
 	}
 	return nil
+}
+
+// Authenticate returns the active token whose secret is secret. Errors:
+// tooltrail.ErrUnauthenticated for a secret no active token has (unknown
+// or revoked); the store's errors. The caller bounds ctx.
+func Authenticate(ctx context.Context, store Store, secret string) (Token, error) {
+	tok, err := store.TokenByHash(ctx, HashSecret(secret))
+	if errors.Is(err, tooltrail.ErrNotFound) || (err == nil && (!tok.Active() || !tok.Matches(secret))) {
+		return Token{}, fmt.Errorf("%w: that token is not valid: it is unknown or revoked", tooltrail.ErrUnauthenticated)
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	return tok, nil
 }

@@ -31,10 +31,7 @@ func (s *Server) authenticate(r *http.Request, roles []auth.Role) (_ *http.Reque
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.lookup)
 	defer cancel()
-	tok, err := s.tokens.TokenByHash(ctx, auth.HashSecret(secret))
-	if errors.Is(err, tooltrail.ErrNotFound) || (err == nil && (!tok.Active() || !tok.Matches(secret))) {
-		return r, 0, fmt.Errorf("%w: the token is not valid (unknown or revoked)", tooltrail.ErrUnauthenticated)
-	}
+	tok, err := auth.Authenticate(ctx, s.tokens, secret)
 	if err != nil {
 		return r, 0, err
 	}

@@ -37,11 +37,9 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if f.Limit != 0 || f.Offset != 0 || f.Cursor != "" {
-		if q.Has("limit") || q.Has("offset") || q.Has("cursor") {
-			s.fail(w, r, &tooltrail.FieldError{Field: "limit", Reason: "an export has every entry of the filter: it takes no limit, offset or cursor", Err: tooltrail.ErrInvalidArgument})
-			return
-		}
+	if q.Has("limit") || q.Has("offset") || q.Has("cursor") {
+		s.fail(w, r, &tooltrail.FieldError{Field: "limit", Reason: "an export has every entry of the filter: it takes no limit, offset or cursor", Err: tooltrail.ErrInvalidArgument})
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())

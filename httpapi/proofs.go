@@ -51,14 +51,24 @@ func errNoNotary() error {
 	return &apiError{status: http.StatusNotFound, code: codeNotFound, message: "this server signs no checkpoints"}
 }
 
-// getLog is GET /v1/log: the log's origin, key and signed tree size.
-func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
+// checkpointRequest checks a request to an endpoint of the signed tree
+// that takes no parameter: it has none, and the server signs. Otherwise it
+// answers it and returns false.
+func (s *Server) checkpointRequest(w http.ResponseWriter, r *http.Request) bool {
 	if err := noQuery(r); err != nil {
 		s.fail(w, r, err)
-		return
+		return false
 	}
 	if s.notary == nil {
 		s.fail(w, r, errNoNotary())
+		return false
+	}
+	return true
+}
+
+// getLog is GET /v1/log: the log's origin, key and signed tree size.
+func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
+	if !s.checkpointRequest(w, r) {
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, logInfo{Origin: s.notary.Origin(), VerifierKey: s.notary.VerifierKey(), TreeSize: s.notary.Latest().Size})
@@ -66,12 +76,7 @@ func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
 
 // getCheckpoint is GET /v1/checkpoint: the latest signed checkpoint.
 func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
-	if err := noQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if s.notary == nil {
-		s.fail(w, r, errNoNotary())
+	if !s.checkpointRequest(w, r) {
 		return
 	}
 	h := w.Header()
@@ -138,12 +143,7 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 // tree of the latest checkpoint. Full tiles never change and are cached
 // for a year; partial ones not.
 func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
-	if err := noQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if s.notary == nil {
-		s.fail(w, r, errNoNotary())
+	if !s.checkpointRequest(w, r) {
 		return
 	}
 	path := r.PathValue("path")

@@ -88,6 +88,8 @@ type Server struct {
 //	GET  /v1/entries/count    count
 //	GET  /v1/entries/{id}     one entry, with its leaf
 //	GET  /v1/tools            tool names with counts
+//	GET  /v1/export           every entry of a filter, as NDJSON or CSV
+//	GET  /v1/entries/stream   new entries of a filter, as server-sent events
 //	POST /v1/purge            purge old entries
 //	GET  /v1/log              origin, verifier key and signed tree size
 //	GET  /v1/checkpoint       the latest signed checkpoint
@@ -97,8 +99,11 @@ type Server struct {
 //	GET  /healthz             liveness and tree size
 //	GET  /metrics             Prometheus metrics of cfg.Metrics
 //
-// and JSON 404 and 405 answers for other paths and methods. It points the
-// tooltrail_queue_depth gauge of cfg.Metrics at log. New does not fail.
+// and JSON 404 and 405 answers for other paths and methods. With
+// cfg.Tokens every endpoint but /v1/log, /v1/checkpoint, /v1/consistency,
+// /tile/, /healthz and /metrics needs a token of a role allowed there. It
+// points the tooltrail_queue_depth gauge of cfg.Metrics at log. New does
+// not fail.
 func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -638,32 +638,6 @@ func (f *tamperFixture) restore(t *testing.T) {
 	}
 }
 
-// treeOf returns every stored hash of the tree over leaves, by storage
-// index, and its root.
-func treeOf(t *testing.T, leaves []tlog.Hash) ([]tlog.Hash, tlog.Hash) {
-	t.Helper()
-	var hashes []tlog.Hash
-	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, idx := range indexes {
-			out[i] = hashes[idx]
-		}
-		return out, nil
-	})
-	for n, leaf := range leaves {
-		stored, err := tlog.StoredHashesForRecordHash(int64(n), leaf, reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hashes = append(hashes, stored...)
-	}
-	root, err := tlog.TreeHash(int64(len(leaves)), reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hashes, root
-}
-
 func hasProblem(rep *tooltrail.VerifyReport, want tooltrail.Problem) bool {
 	for _, p := range rep.Problems {
 		if p.ID == want.ID && strings.Contains(p.What, want.What) {

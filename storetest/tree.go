@@ -13,6 +13,14 @@ import (
 // It fails t if tlog refuses.
 func RootOf(t testing.TB, leaves []tlog.Hash) tlog.Hash {
 	t.Helper()
+	_, root := treeOf(t, leaves)
+	return root
+}
+
+// treeOf returns every stored hash of the tree over leaves, by storage
+// index, and its root.
+func treeOf(t testing.TB, leaves []tlog.Hash) ([]tlog.Hash, tlog.Hash) {
+	t.Helper()
 	var hashes []tlog.Hash
 	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(indexes))
@@ -32,7 +40,7 @@ func RootOf(t testing.TB, leaves []tlog.Hash) tlog.Hash {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return root
+	return hashes, root
 }
 
 func must[T any](v T, err error) T {

@@ -64,11 +64,7 @@ func (ui *UI) lookup(ctx context.Context, secret string) (auth.Token, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	tok, err := ui.cfg.Tokens.TokenByHash(ctx, auth.HashSecret(secret))
-	if errors.Is(err, tooltrail.ErrNotFound) || (err == nil && (!tok.Active() || !tok.Matches(secret))) {
-		return auth.Token{}, invalid
-	}
-	return tok, err
+	return auth.Authenticate(ctx, ui.cfg.Tokens, secret)
 }
 
 // session returns the token and secret of the session of r. Errors:
