@@ -221,8 +221,8 @@ func (n *Notary) report(ctx context.Context, err error) {
 // Sign signs a checkpoint of head, when it is newer than the latest, after
 // proving from the store's tree hashes that head's root is the root of
 // the stored tree and that the tree extends the latest checkpoint. It
-// publishes the checkpoint, then serves it, then saves it in the store,
-// and returns it (the latest as is when head is not newer; a head older
+// publishes the checkpoint, saves it in the store, then serves it, and
+// returns it (the latest as is when head is not newer; a head older
 // than the latest is read again, since another caller may have signed a
 // newer one meanwhile). Errors: ErrCorrupt when the store does not extend
 // the latest checkpoint; Publish's errors, when nothing is served; the
@@ -260,10 +260,13 @@ func (n *Notary) Sign(ctx context.Context, head Head) (SignedCheckpoint, error) 
 			return last, fmt.Errorf("publish the checkpoint of %d entries: %w", c.Size, err)
 		}
 	}
-	n.latest.Store(&sc)
+	// The store's copy before serving, so that whoever sees the new
+	// checkpoint served finds it in the store too; a store that cannot
+	// take it does not stop the serving (the files are the anchor).
 	if err := n.store.SaveCheckpoint(ctx, c.Size, signed); err != nil && ctx.Err() == nil {
 		n.cfg.Logger.Warn("cannot save the checkpoint in the store", "size", c.Size, "err", err)
 	}
+	n.latest.Store(&sc)
 	return sc, nil
 }
 
