@@ -11,26 +11,33 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// rowsPerInsert is how many rows one INSERT statement carries; fewer rows
-// go one statement each, so that only two statement texts are cached.
+// rowsPerInsert is the most rows one INSERT statement carries. A batch
+// goes in statements of powers of two rows (32, 16, ... 1), so that a
+// batch of n rows takes at most log2(n)+1 statements and only six texts
+// per table are prepared: each statement costs about as much as the rows
+// it carries.
 const rowsPerInsert = 32
+
+// chunkSizes are the row counts of the prepared INSERT statements.
+var chunkSizes = []int{32, 16, 8, 4, 2, 1}
 
 // The statements of the append path (see writeQueries).
 const (
 	sqlUpdateHead     = "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1"
-	sqlInsertCount    = "INSERT INTO counts (tool, user, confirmed, n) VALUES (?, ?, ?, ?) ON CONFLICT (tool, user, confirmed) DO UPDATE SET n = n + excluded.n"
 	sqlReadHashes     = "SELECT idx, hash FROM hashes WHERE idx IN (SELECT value FROM json_each(?))"
-	sqlLeavesByCallID = "SELECT call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?))"
-	sqlInsertEntries  = "INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES "
-	sqlInsertHashes   = "INSERT INTO hashes (idx, hash) VALUES "
-	entryCols         = 9
-	hashCols          = 2
+	sqlLeavesByCallID = `SELECT call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
+UNION ALL SELECT call_id, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1))`
+	sqlInsertEntries = "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES "
+	sqlInsertHashes  = "INSERT INTO hashes (idx, hash) VALUES "
+	entryCols        = 9
+	hashCols         = 2
 )
 
 // Append runs seal in an immediate transaction on the write connection and
-// writes the batch it returns: entries, tree hashes, head and tool counts.
-// It returns once the commit is durable (WAL, synchronous=FULL). Errors:
-// seal's error as is; database errors wrap tooltrail.ErrUnavailable.
+// writes the batch it returns: entries (into recent, for the indexer), tree
+// hashes and head. It returns once the commit is durable (WAL,
+// synchronous=FULL). Errors: seal's
+// error as is; database errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -61,9 +68,6 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := insertHashes(ctx, tx, batch.Hashes); err != nil {
 		return err
 	}
-	if err := addCounts(ctx, tx, names, batch.Entries); err != nil {
-		return err
-	}
 	if _, err := tx.exec(ctx, sqlUpdateHead,
 		batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime.UnixMicro()); err != nil {
 		return unavailable("update head", err)
@@ -72,6 +76,9 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 		return unavailable("commit", err)
 	}
 	s.names.Add(names.seen)
+	if s.waiting.Add(int64(len(batch.Entries))) >= 0 {
+		s.ix.nudge()
+	}
 	return nil
 }
 
@@ -81,14 +88,23 @@ func valuesList(rows, cols int) string {
 	return strings.Repeat(one+",", rows-1) + one
 }
 
-// insertChunked runs an INSERT of n rows, rowsPerInsert at a time and the
-// rest one by one, with args(i) giving the values of row i.
+// insertSQL returns the INSERT statement of rows rows: prefix and the
+// values.
+func insertSQL(prefix string, rows, cols int) string {
+	return prefix + valuesList(rows, cols)
+}
+
+// insertChunked runs an INSERT of n rows in statements of chunkSizes rows,
+// with args(i) giving the values of row i.
 func insertChunked(ctx context.Context, tx writeTx, prefix string, cols, n int, args func(i int, dst []any) ([]any, error)) error {
 	vals := make([]any, 0, rowsPerInsert*cols)
 	for start := 0; start < n; {
 		rows := 1
-		if n-start >= rowsPerInsert {
-			rows = rowsPerInsert
+		for _, size := range chunkSizes {
+			if n-start >= size {
+				rows = size
+				break
+			}
 		}
 		vals = vals[:0]
 		for i := start; i < start+rows; i++ {
@@ -97,7 +113,7 @@ func insertChunked(ctx context.Context, tx writeTx, prefix string, cols, n int, 
 				return err
 			}
 		}
-		if _, err := tx.exec(ctx, prefix+valuesList(rows, cols), vals...); err != nil {
+		if _, err := tx.exec(ctx, insertSQL(prefix, rows, cols), vals...); err != nil {
 			return unavailable("insert", err)
 		}
 		start += rows
@@ -137,39 +153,6 @@ func insertHashes(ctx context.Context, tx writeTx, hashes []tooltrail.StoredHash
 		func(i int, dst []any) ([]any, error) {
 			return append(dst, hashes[i].Index, hashes[i].Hash[:]), nil
 		})
-}
-
-// countKey is one row of the counts table.
-type countKey struct {
-	tool, user int64
-	confirmed  bool
-}
-
-// addCounts adds the batch's entries to the counts table.
-func addCounts(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry) error {
-	counts := make(map[countKey]int64)
-	for i := range entries {
-		e := &entries[i]
-		tool, err := names.id(ctx, dict.KindTool, e.ToolName)
-		if err != nil {
-			return err
-		}
-		user, err := names.id(ctx, dict.KindUser, e.UserID)
-		if err != nil {
-			return err
-		}
-		k := countKey{tool: tool.(int64), confirmed: e.Confirmed}
-		if user != nil {
-			k.user = user.(int64)
-		}
-		counts[k]++
-	}
-	for k, n := range counts {
-		if _, err := tx.exec(ctx, sqlInsertCount, k.tool, k.user, k.confirmed, n); err != nil {
-			return unavailable("count entries", err)
-		}
-	}
-	return nil
 }
 
 // appendTx is the view of the append transaction that seal reads.

@@ -2,9 +2,14 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 )
+
+// countKey is one row of the counts table.
+type countKey struct {
+	tool, user int64
+	confirmed  bool
+}
 
 // purgeChunk is how many entries one purge transaction deletes, so that
 // appends wait at most one chunk.
@@ -36,11 +41,11 @@ func (s *Store) purgeCutoff(ctx context.Context, before time.Time) (int64, error
 		h, err := s.Head(ctx)
 		return h.Size, err
 	}
+	// Entries not yet indexed are newer than every indexed one.
 	var id int64
-	err := s.r.QueryRowContext(ctx, "SELECT id FROM entries WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT 1", before.UnixMicro()).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0, nil
-	}
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce(
+(SELECT id FROM recent WHERE ts < ?1 ORDER BY id DESC LIMIT 1),
+(SELECT id FROM entries WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT 1), 0)`, before.UnixMicro()).Scan(&id)
 	if err != nil {
 		return 0, unavailable("purge cutoff", err)
 	}
@@ -48,7 +53,9 @@ func (s *Store) purgeCutoff(ctx context.Context, before time.Time) (int64, error
 }
 
 // purgeChunk deletes up to purgeChunk of the oldest entries with ids up to
-// cutoff in one transaction and takes them off the counts.
+// cutoff in one transaction and takes them off the counts; once no indexed
+// one is left, it deletes from those the indexer has not moved yet (which
+// counts do not hold).
 func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -82,6 +89,17 @@ func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
 			c, k.tool, k.user, k.confirmed); err != nil {
 			return 0, unavailable("purge counts", err)
 		}
+	}
+	if n < purgeChunk {
+		res, err := tx.ExecContext(ctx, "DELETE FROM recent WHERE id IN (SELECT id FROM recent WHERE id <= ? ORDER BY id LIMIT ?)", cutoff, purgeChunk-n)
+		if err != nil {
+			return 0, unavailable("purge", err)
+		}
+		more, err := res.RowsAffected()
+		if err != nil {
+			return 0, unavailable("purge", err)
+		}
+		n += more
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, unavailable("commit purge", err)

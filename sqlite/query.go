@@ -42,25 +42,24 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		}
 		p.tools = ids
 	}
+	// Entries the indexer has not moved yet (recent) are newer than every
+	// entry of entries, so the first id at or after Start is in entries if
+	// any is, and the last at or before End in recent if any is.
 	if !f.Start.IsZero() {
-		var lo int64
-		err := tx.QueryRowContext(ctx, "SELECT id FROM entries WHERE ts >= ? ORDER BY ts, id LIMIT 1", f.Start.UnixMicro()).Scan(&lo)
-		if err == sql.ErrNoRows {
-			return plan{empty: true}, nil
-		}
-		if err != nil {
-			return p, unavailable("resolve start", err)
+		lo, err := resolveID(ctx, tx, `SELECT coalesce(
+(SELECT id FROM entries WHERE ts >= ?1 ORDER BY ts, id LIMIT 1),
+(SELECT id FROM recent WHERE ts >= ?1 ORDER BY id LIMIT 1))`, f.Start.UnixMicro())
+		if err != nil || lo == 0 {
+			return plan{empty: lo == 0}, err
 		}
 		p.where, p.args = append(p.where, "id >= ?"), append(p.args, lo)
 	}
 	if !f.End.IsZero() {
-		var hi int64
-		err := tx.QueryRowContext(ctx, "SELECT id FROM entries WHERE ts <= ? ORDER BY ts DESC, id DESC LIMIT 1", f.End.UnixMicro()).Scan(&hi)
-		if err == sql.ErrNoRows {
-			return plan{empty: true}, nil
-		}
-		if err != nil {
-			return p, unavailable("resolve end", err)
+		hi, err := resolveID(ctx, tx, `SELECT coalesce(
+(SELECT id FROM recent WHERE ts <= ?1 ORDER BY id DESC LIMIT 1),
+(SELECT id FROM entries WHERE ts <= ?1 ORDER BY ts DESC, id DESC LIMIT 1))`, f.End.UnixMicro())
+		if err != nil || hi == 0 {
+			return plan{empty: hi == 0}, err
 		}
 		p.where, p.args = append(p.where, "id <= ?"), append(p.args, hi)
 	}
@@ -95,6 +94,16 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		}
 	}
 	return p, nil
+}
+
+// resolveID runs a query of one id at a time bound, and returns 0 when no
+// entry is there.
+func resolveID(ctx context.Context, tx *sql.Tx, query string, micros int64) (int64, error) {
+	var id sql.NullInt64
+	if err := tx.QueryRowContext(ctx, query, micros).Scan(&id); err != nil {
+		return 0, unavailable("resolve time", err)
+	}
+	return id.Int64, nil
 }
 
 // matchTools returns the ids of the tools whose name holds sub, ignoring
@@ -164,25 +173,62 @@ func (s *Store) Query(ctx context.Context, q tooltrail.Query) ([][]byte, error) 
 		if err != nil || p.empty {
 			return err
 		}
-		query, args := p.selectIDs(q.Limit, q.Offset)
-		rows, err := tx.QueryContext(ctx, "SELECT leaf FROM entries WHERE id IN ("+query+") ORDER BY id DESC", args...)
-		if err != nil {
-			return unavailable("query", err)
+		// The page starts among the entries not yet indexed, which are the
+		// newest, and goes on into the indexed ones.
+		cond, args := p.recentConditions()
+		leaves, err = readLeaves(ctx, tx, "recent",
+			"SELECT id FROM recent"+cond+" ORDER BY id DESC LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset))
+		if err != nil || len(leaves) >= q.Limit {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var leaf []byte
-			if err := rows.Scan(&leaf); err != nil {
+		offset := 0
+		if len(leaves) == 0 && q.Offset > 0 {
+			var matched int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM recent"+cond, args...).Scan(&matched); err != nil {
 				return unavailable("query", err)
 			}
-			leaves = append(leaves, leaf)
+			offset = max(0, q.Offset-matched)
 		}
-		if err := rows.Err(); err != nil {
-			return unavailable("query", err)
-		}
-		return nil
+		query, args := p.selectIDs(q.Limit-len(leaves), offset)
+		more, err := readLeaves(ctx, tx, "entries", query, args)
+		leaves = append(leaves, more...)
+		return err
 	})
 	return leaves, err
+}
+
+// readLeaves returns the leaves of table's entries whose ids the query
+// selects, newest first.
+func readLeaves(ctx context.Context, tx *sql.Tx, table, ids string, args []any) ([][]byte, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT leaf FROM "+table+" WHERE id IN ("+ids+") ORDER BY id DESC", args...)
+	if err != nil {
+		return nil, unavailable("query", err)
+	}
+	defer rows.Close()
+	var leaves [][]byte
+	for rows.Next() {
+		var leaf []byte
+		if err := rows.Scan(&leaf); err != nil {
+			return nil, unavailable("query", err)
+		}
+		leaves = append(leaves, leaf)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("query", err)
+	}
+	return leaves, nil
+}
+
+// recentConditions returns the WHERE clause of p on the recent table, which
+// has no index: one scan, newest first, with the tools as a set.
+func (p plan) recentConditions() (string, []any) {
+	var extra []string
+	var args []any
+	if p.tools != nil {
+		cond, toolArgs := p.toolCond()
+		extra, args = []string{cond}, toolArgs
+	}
+	return p.conditions(extra...), append(args, p.args...)
 }
 
 // selectIDs returns a SELECT of the ids of one page. With a few matching
@@ -217,24 +263,35 @@ func (s *Store) Count(ctx context.Context, f tooltrail.Filter) (int64, error) {
 		if err != nil || p.empty {
 			return err
 		}
+		// Counts hold the indexed entries; those not yet indexed (recent)
+		// are counted by a scan of their few.
 		var query string
 		var args []any
+		recent, recentArgs := p.recentConditions()
 		switch {
 		case p.counted != nil:
-			query, args = "SELECT coalesce(sum(n), 0) FROM counts WHERE "+strings.Join(p.counted, " AND "), p.countedArgs
+			c := strings.Join(p.counted, " AND ")
+			query = "SELECT (SELECT coalesce(sum(n), 0) FROM counts WHERE " + c + ") + (SELECT count(*) FROM recent WHERE " + c + ")"
+			args = append(append([]any{}, p.countedArgs...), p.countedArgs...)
 		case onlyTime(f):
 			// Only an id range: a purge removes the oldest entries, so the
 			// live ids are one unbroken run, and the count is the distance
 			// between the first and the last in the range (one index probe
 			// each, where count(*) reads the whole range).
 			c := p.conditions()
-			query = "SELECT coalesce((SELECT max(id) FROM entries" + c + ") - (SELECT min(id) FROM entries" + c + ") + 1, 0)"
-			args = append(append([]any{}, p.args...), p.args...)
+			query = "SELECT coalesce(max(id) - min(id) + 1, 0) FROM (SELECT min(id) AS id FROM entries" + c +
+				" UNION ALL SELECT max(id) FROM entries" + c + " UNION ALL SELECT min(id) FROM recent" + c +
+				" UNION ALL SELECT max(id) FROM recent" + c + ")"
+			for range 4 {
+				args = append(args, p.args...)
+			}
 		case p.tools == nil:
-			query, args = "SELECT count(*) FROM entries"+p.conditions(), p.args
+			query = "SELECT (SELECT count(*) FROM entries" + p.conditions() + ") + (SELECT count(*) FROM recent" + recent + ")"
+			args = append(append([]any{}, p.args...), recentArgs...)
 		default:
 			cond, toolArgs := p.toolCond()
-			query, args = "SELECT count(*) FROM entries"+p.conditions(cond), append(toolArgs, p.args...)
+			query = "SELECT (SELECT count(*) FROM entries" + p.conditions(cond) + ") + (SELECT count(*) FROM recent" + recent + ")"
+			args = append(append(toolArgs, p.args...), recentArgs...)
 		}
 		if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 			return unavailable("count", err)
@@ -254,7 +311,7 @@ func onlyTime(f tooltrail.Filter) bool {
 // is not stored (never, or purged); tooltrail.ErrUnavailable.
 func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 	var leaf []byte
-	err := s.r.QueryRowContext(ctx, "SELECT leaf FROM entries WHERE id = ?", id).Scan(&leaf)
+	err := s.r.QueryRowContext(ctx, "SELECT leaf FROM entries WHERE id = ?1 UNION ALL SELECT leaf FROM recent WHERE id = ?1", id).Scan(&leaf)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("%w: no entry %d", tooltrail.ErrNotFound, id)
 	}
@@ -270,10 +327,12 @@ func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 func (s *Store) Tools(ctx context.Context, user string) ([]tooltrail.ToolCount, error) {
 	where, args := "", []any{}
 	if user != "" {
-		where, args = "WHERE counts.user = (SELECT id FROM names WHERE kind = ? AND value = ?) ", []any{dict.KindUser, user}
+		where, args = " WHERE user = (SELECT id FROM names WHERE kind = ?1 AND value = ?2)", []any{dict.KindUser, user}
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(counts.n) FROM counts JOIN names ON names.id = counts.tool "+
-		where+"GROUP BY counts.tool HAVING sum(counts.n) > 0 ORDER BY names.value", args...)
+	// Counts hold the indexed entries, recent the others.
+	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(c.n) FROM (SELECT tool, n FROM counts"+where+
+		" UNION ALL SELECT tool, count(*) FROM recent"+where+" GROUP BY tool) c JOIN names ON names.id = c.tool"+
+		" GROUP BY c.tool HAVING sum(c.n) > 0 ORDER BY names.value", args...)
 	if err != nil {
 		return nil, unavailable("tools", err)
 	}

@@ -19,11 +19,11 @@ type stmtCache struct {
 
 // writeQueries returns the statements of the append path.
 func writeQueries() []string {
-	return []string{
-		sqlReadHead, sqlUpdateHead, sqlInsertCount, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName,
-		sqlInsertEntries + valuesList(1, entryCols), sqlInsertEntries + valuesList(rowsPerInsert, entryCols),
-		sqlInsertHashes + valuesList(1, hashCols), sqlInsertHashes + valuesList(rowsPerInsert, hashCols),
+	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName}
+	for _, rows := range chunkSizes {
+		qs = append(qs, insertSQL(sqlInsertEntries, rows, entryCols), insertSQL(sqlInsertHashes, rows, hashCols))
 	}
+	return qs
 }
 
 // newStmtCache prepares writeQueries() on db.

@@ -1,6 +1,8 @@
 // Package sqlite is the embedded tooltrail store, on modernc.org/sqlite
 // (pure Go, no cgo): one database file in WAL mode with synchronous=FULL,
-// one write connection and a pool of readers.
+// one write connection and a pool of readers. An append's commit writes
+// its entries to a table without indexes; a background indexer moves them
+// into the indexed table in large batches (see indexer.go).
 package sqlite
 
 import (
@@ -8,10 +10,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
@@ -24,6 +28,9 @@ import (
 type Config struct {
 	Path    string // the database file; created when missing
 	Readers int    // read connections; default max(4, GOMAXPROCS)
+	// Logger receives the store's own messages (a failed background
+	// move into the indexes); default slog.Default().
+	Logger *slog.Logger
 }
 
 // Store is a tooltrail.Store in one SQLite database file.
@@ -36,6 +43,11 @@ type Store struct {
 	// tokenByHash is prepared once on the readers: every request of a
 	// server with access control runs it.
 	tokenByHash *sql.Stmt
+	ix          *indexer
+	waiting     atomic.Int64 // entries this store appended to recent and not yet moved
+	logger      *slog.Logger
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 var _ tooltrail.Store = (*Store)(nil)
@@ -49,6 +61,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.Readers <= 0 {
 		cfg.Readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	// A new database is its owner's only: it holds every entry and the
 	// tokens' hashes. (SQLite gives the -wal and -shm files the same mode.)
@@ -91,17 +106,34 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
 	}
-	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash}
+	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), logger: cfg.Logger}
 	if _, err := s.Head(ctx); err != nil {
-		s.Close()
+		stmts.close()
+		tokenByHash.Close()
+		r.Close()
+		w.Close()
 		return nil, err
 	}
+	go s.runIndexer()
+	s.ix.nudge() // entries a crash left in recent
 	return s, nil
 }
 
-// Close closes the database. Calls after Close fail.
+// Close moves the entries still waiting into the indexes and closes the
+// database; it returns the error of that move, if any (the entries stay
+// recorded and are moved at the next Open). Calls after Close fail.
 func (s *Store) Close() error {
-	return errors.Join(s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
+	s.closeOnce.Do(func() {
+		close(s.ix.stop)
+		<-s.ix.done
+		var moveErr error
+		select {
+		case moveErr = <-s.ix.err:
+		default:
+		}
+		s.closeErr = errors.Join(moveErr, s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
+	})
+	return s.closeErr
 }
 
 // Head returns the committed head. Errors wrap tooltrail.ErrUnavailable.

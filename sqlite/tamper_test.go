@@ -61,6 +61,11 @@ func TestTamper(t *testing.T) {
 		return storetest.Tamperable{
 			Store: s,
 			Exec: func(ctx context.Context, query string, args ...any) error {
+				// What an administrator rewriting the file would do first,
+				// so that every entry is in the entries table.
+				if err := s.IndexPending(ctx); err != nil {
+					return err
+				}
 				_, err := db.ExecContext(ctx, query, args...)
 				return err
 			},

@@ -9,15 +9,16 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// sqlRows reads entries with their columns resolved to the names they
-// stand for, in id order.
+// sqlRows reads entries, indexed or not yet, with their columns resolved
+// to the names they stand for, in id order.
 const sqlRows = `SELECT e.id, e.ts, t.value, s.value, k.value, u.value, e.confirmed, e.call_id, e.leaf
-FROM entries e
+FROM (SELECT * FROM (SELECT * FROM entries WHERE id > ?1 ORDER BY id LIMIT ?2)
+	UNION ALL SELECT * FROM (SELECT * FROM recent WHERE id > ?1 ORDER BY id LIMIT ?2)) e
 LEFT JOIN names t ON t.id = e.tool
 LEFT JOIN names s ON s.id = e.session
 LEFT JOIN names k ON k.id = e.task
 LEFT JOIN names u ON u.id = e.user
-WHERE e.id > ? ORDER BY e.id LIMIT ?`
+ORDER BY e.id LIMIT ?2`
 
 // ReadHashes returns the stored tree hashes at indexes, in order. Errors:
 // tooltrail.ErrCorrupt for a missing or malformed hash;

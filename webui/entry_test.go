@@ -72,7 +72,10 @@ func TestEntryTampered(t *testing.T) {
 	defer db.Close()
 	for _, q := range []string{
 		"DROP TRIGGER entries_no_update", // what an administrator of the file can do
+		"DROP TRIGGER recent_no_update",
+		// The entry is in entries or, not indexed yet, in recent.
 		"UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '12 lines', '13 lines') AS BLOB) WHERE id = 1",
+		"UPDATE recent SET leaf = CAST(replace(CAST(leaf AS TEXT), '12 lines', '13 lines') AS BLOB) WHERE id = 1",
 	} {
 		if _, err := db.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)

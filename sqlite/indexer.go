@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The indexer moves entries from recent into entries and counts (see
+// migration 0005): when indexBatch entries are waiting, or indexDelay after
+// the first of them, at most indexMax in one transaction, so that appends
+// wait for at most one such move.
+const (
+	indexBatch = 4096
+	indexDelay = 20 * time.Millisecond
+	indexMax   = 16384
+)
+
+// The statements of a move of recent entries up to an id.
+const (
+	sqlIndexUpTo   = "SELECT coalesce(max(id), 0) FROM (SELECT id FROM recent ORDER BY id LIMIT ?)"
+	sqlIndexInsert = `INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf)
+SELECT id, ts, tool, session, task, user, confirmed, call_id, leaf FROM recent WHERE id <= ? ORDER BY id`
+	sqlIndexCounts = `INSERT INTO counts (tool, user, confirmed, n)
+SELECT tool, coalesce(user, 0), confirmed, count(*) FROM recent WHERE id <= ? GROUP BY tool, coalesce(user, 0), confirmed
+ON CONFLICT (tool, user, confirmed) DO UPDATE SET n = n + excluded.n`
+	sqlIndexDelete = "DELETE FROM recent WHERE id <= ?"
+)
+
+// indexer is the store's background goroutine that moves recent entries
+// into the indexes.
+type indexer struct {
+	wake chan struct{} // buffered: an append's nudge
+	stop chan struct{}
+	done chan struct{}
+	err  chan error // the last move's error, for Close
+}
+
+func newIndexer() *indexer {
+	return &indexer{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), err: make(chan error, 1)}
+}
+
+// nudge tells the indexer that entries were appended; it never blocks.
+func (ix *indexer) nudge() {
+	select {
+	case ix.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the indexer goroutine. It stops, after moving everything still
+// waiting, when stop is closed.
+func (s *Store) runIndexer() {
+	ix := s.ix
+	defer close(ix.done)
+	for {
+		select {
+		case <-ix.stop:
+			ix.report(s.IndexPending(context.Background()))
+			return
+		case <-ix.wake:
+		}
+		timer := time.NewTimer(indexDelay)
+	gather:
+		for s.waiting.Load() < indexBatch {
+			select {
+			case <-timer.C:
+				break gather
+			case <-ix.wake:
+			case <-ix.stop:
+				break gather
+			}
+		}
+		timer.Stop()
+		n, err := s.indexSome(context.Background(), indexMax)
+		ix.report(err)
+		if err != nil {
+			// The entries stay in recent, where queries find them; the
+			// next append tries again after a pause.
+			s.logger.Error("sqlite: moving recent entries into the indexes failed; they stay readable, the next append retries", "err", err)
+			select {
+			case <-time.After(time.Second):
+			case <-ix.stop:
+			}
+			continue
+		}
+		if n == indexMax {
+			ix.nudge() // more are waiting
+		}
+	}
+}
+
+// report keeps err as the last move's outcome.
+func (ix *indexer) report(err error) {
+	select {
+	case <-ix.err:
+	default:
+	}
+	ix.err <- err
+}
+
+// IndexPending moves every recorded entry that is not yet in the filter
+// indexes into them now, in transactions of at most indexMax entries. The
+// store does this by itself in the background; it is for a caller about to
+// copy or inspect the database file with other tools, which then find
+// every entry in the entries table. Errors wrap tooltrail.ErrUnavailable.
+func (s *Store) IndexPending(ctx context.Context) error {
+	for {
+		n, err := s.indexSome(ctx, indexMax)
+		if err != nil || n < indexMax {
+			return err
+		}
+	}
+}
+
+// indexSome moves the oldest max entries of recent into entries and counts
+// in one transaction, and returns how many it moved.
+func (s *Store) indexSome(ctx context.Context, max int) (int, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, unavailable("begin index", err)
+	}
+	defer tx.Rollback()
+	var upTo int64
+	if err := tx.QueryRowContext(ctx, sqlIndexUpTo, max).Scan(&upTo); err != nil {
+		return 0, unavailable("index", err)
+	}
+	if upTo == 0 {
+		s.waiting.Store(0)
+		return 0, nil
+	}
+	res, err := tx.ExecContext(ctx, sqlIndexInsert, upTo)
+	if err != nil {
+		return 0, unavailable("index entries", err)
+	}
+	moved, err := res.RowsAffected()
+	if err != nil {
+		return 0, unavailable("index entries", err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlIndexCounts, upTo); err != nil {
+		return 0, unavailable("index counts", err)
+	}
+	if res, err = tx.ExecContext(ctx, sqlIndexDelete, upTo); err != nil {
+		return 0, unavailable("index", err)
+	}
+	if deleted, err := res.RowsAffected(); err != nil || deleted != moved {
+		return 0, fmt.Errorf("sqlite: index: moved %d entries but took %d out of recent: %w", moved, deleted, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, unavailable("commit index", err)
+	}
+	s.waiting.Add(-moved)
+	if s.waiting.Load() < 0 {
+		s.waiting.Store(0)
+	}
+	return int(moved), nil
+}

@@ -1,0 +1,140 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/sqlite"
+)
+
+// TestReadsAcrossTheIndexerBoundary records 30 entries, has the first 20
+// moved into the indexes and leaves the last 10 waiting, and checks that
+// every page, count and tool list is what the whole log gives, wherever it
+// falls on the two tables.
+func TestReadsAcrossTheIndexerBoundary(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "log.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	record := func(i int) {
+		now = now.Add(time.Second)
+		_, err := log.Record(ctx, tooltrail.Call{
+			ToolName: []string{"read_file", "write_file", "search"}[i%3], Arguments: []byte(fmt.Sprintf(`{"i":%d}`, i)),
+			SessionID: fmt.Sprintf("s%d", i%2), UserID: fmt.Sprintf("u%d", i%4), Confirmed: i%5 == 0,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= 20; i++ {
+		record(i)
+	}
+	if err := store.IndexPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 21; i <= 30; i++ {
+		record(i)
+	}
+	// The entry i has id i; want gives the ids a filter matches, newest first.
+	match := func(keep func(i int) bool) []int64 {
+		var ids []int64
+		for i := 30; i >= 1; i-- {
+			if keep(i) {
+				ids = append(ids, int64(i))
+			}
+		}
+		return ids
+	}
+	start := time.Date(2026, 12, 1, 12, 0, 15, 0, time.UTC) // entry 15
+	end := time.Date(2026, 12, 1, 12, 0, 25, 0, time.UTC)   // entry 25
+	for _, tc := range []struct {
+		name string
+		f    tooltrail.Filter
+		want []int64
+	}{
+		{"none", tooltrail.Filter{}, match(func(int) bool { return true })},
+		{"tool", tooltrail.Filter{ToolName: "search"}, match(func(i int) bool { return i%3 == 2 })},
+		{"tool substring", tooltrail.Filter{ToolName: "_file"}, match(func(i int) bool { return i%3 != 2 })},
+		{"session", tooltrail.Filter{SessionID: "s1"}, match(func(i int) bool { return i%2 == 1 })},
+		{"user", tooltrail.Filter{UserID: "u2"}, match(func(i int) bool { return i%4 == 2 })},
+		{"confirmed", tooltrail.Filter{ConfirmedOnly: true}, match(func(i int) bool { return i%5 == 0 })},
+		{"start", tooltrail.Filter{Start: start}, match(func(i int) bool { return i >= 15 })},
+		{"end", tooltrail.Filter{End: end}, match(func(i int) bool { return i <= 25 })},
+		{"start and end", tooltrail.Filter{Start: start, End: end}, match(func(i int) bool { return i >= 15 && i <= 25 })},
+		{"start, tool", tooltrail.Filter{Start: start, ToolName: "read_file"}, match(func(i int) bool { return i >= 15 && i%3 == 0 })},
+		{"recent only", tooltrail.Filter{Start: time.Date(2026, 12, 1, 12, 0, 22, 0, time.UTC)}, match(func(i int) bool { return i >= 22 })},
+		{"indexed only", tooltrail.Filter{End: time.Date(2026, 12, 1, 12, 0, 12, 0, time.UTC)}, match(func(i int) bool { return i <= 12 })},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := log.Count(ctx, tc.f)
+			if err != nil || n != int64(len(tc.want)) {
+				t.Errorf("count: %d, %v; want %d", n, err, len(tc.want))
+			}
+			for limit := 1; limit <= 12; limit += 5 {
+				for offset := 0; offset <= len(tc.want)+1; offset++ {
+					f := tc.f
+					f.Limit, f.Offset = limit, offset
+					page, err := log.Query(ctx, f)
+					if err != nil {
+						t.Fatalf("limit %d offset %d: %v", limit, offset, err)
+					}
+					var got []int64
+					for _, e := range page.Entries {
+						got = append(got, e.ID)
+					}
+					want := tc.want[min(offset, len(tc.want)):min(offset+limit, len(tc.want))]
+					if !slices.Equal(got, want) {
+						t.Errorf("limit %d offset %d: got %v, want %v", limit, offset, got, want)
+					}
+				}
+			}
+			// Cursor pages of 4 walk the whole result.
+			var walked []int64
+			f := tc.f
+			f.Limit = 4
+			for {
+				page, err := log.Query(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range page.Entries {
+					walked = append(walked, e.ID)
+				}
+				if page.NextCursor == "" {
+					break
+				}
+				f.Cursor = page.NextCursor
+			}
+			if !slices.Equal(walked, tc.want) {
+				t.Errorf("cursor walk: %v, want %v", walked, tc.want)
+			}
+		})
+	}
+	tools, err := log.Tools(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []tooltrail.ToolCount{{Name: "read_file", Count: 10}, {Name: "search", Count: 10}, {Name: "write_file", Count: 10}}
+	if !slices.Equal(tools, want) {
+		t.Errorf("tools: %v, want %v", tools, want)
+	}
+	for _, id := range []int64{1, 20, 21, 30} {
+		if _, err := store.Leaf(ctx, id); err != nil {
+			t.Errorf("leaf %d: %v", id, err)
+		}
+	}
+}
