@@ -73,7 +73,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	path := url.PathEscape(cfg.Path)
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"+
-		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)")
+		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}

@@ -29,6 +29,8 @@ type benchCommand struct {
 	records int
 	rate    float64
 	read    int
+	verify  bool
+	key     string
 	json    bool
 }
 
@@ -40,6 +42,8 @@ func (c *benchCommand) define(fs *flag.FlagSet) {
 	fs.IntVar(&c.records, "records", 20000, "`N` records in all")
 	fs.Float64Var(&c.rate, "rate", 0, "send `R` records a second in all, steadily, instead of as fast as the callers go; latency then counts from when each record was due, so a stall is not hidden")
 	fs.IntVar(&c.read, "read", 0, "instead of recording, run each query and count of the seed's filters (and pages 100,000 deep) `N` times and report their latency")
+	fs.BoolVar(&c.verify, "verify", false, "instead of recording, verify the whole log in the store (with --library) and report how long it took")
+	fs.StringVar(&c.key, "key", "", "with --verify: the log's verifier `KEY` (default: the key in --data; none for a data set no server signed)")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 }
 
@@ -65,15 +69,28 @@ func (c *benchCommand) run(ctx context.Context, s *streams) error {
 	if c.read > 0 {
 		return c.runReads(ctx, s)
 	}
-	record, mode, done, err := c.recorder(ctx)
+	if c.verify {
+		return c.runVerify(ctx, s)
+	}
+	t, err := c.recorder(ctx)
 	if err != nil {
 		return err
 	}
-	defer done()
-	res, err := drive(ctx, record, c.callers, c.records, c.rate)
-	res.Mode, res.Rate = mode, c.rate
+	defer t.close()
+	res, err := drive(ctx, t.record, c.callers, c.records, c.rate)
+	res.Mode, res.Rate = t.mode, c.rate
 	if err != nil {
 		return err
+	}
+	if t.settle != nil {
+		// The rate is one the store keeps up: what its indexer had not
+		// moved yet when the last record returned counts too.
+		start := time.Now()
+		if err := t.settle(ctx); err != nil {
+			return err
+		}
+		res.Seconds += time.Since(start).Seconds()
+		res.RecordsPerSec = float64(res.Records-res.Failed) / res.Seconds
 	}
 	if c.json {
 		return json.NewEncoder(s.stdout).Encode(res)
@@ -130,23 +147,37 @@ func (c *benchCommand) runReads(ctx context.Context, s *streams) error {
 	return printReads(s.stdout, rs, c.json)
 }
 
+// benchTarget is what bench records to.
+type benchTarget struct {
+	record func(context.Context, tooltrail.Call) error
+	mode   string                      // "http" or "library"
+	settle func(context.Context) error // nil, or finishes the store's background work
+	close  func()
+}
+
+// pendingIndexer is a store with entries its background indexer may not
+// have moved yet (sqlite.Store).
+type pendingIndexer interface {
+	IndexPending(ctx context.Context) error
+}
+
 // recorder returns how one call is recorded in the chosen mode, and what
 // to close after.
-func (c *benchCommand) recorder(ctx context.Context) (func(context.Context, tooltrail.Call) error, string, func(), error) {
+func (c *benchCommand) recorder(ctx context.Context) (benchTarget, error) {
 	if !c.library {
 		cl, err := c.remote.client()
 		if err != nil {
-			return nil, "", nil, err
+			return benchTarget{}, err
 		}
 		cl.HTTPClient = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: c.callers}}
-		return func(ctx context.Context, call tooltrail.Call) error {
+		return benchTarget{mode: "http", close: func() {}, record: func(ctx context.Context, call tooltrail.Call) error {
 			_, err := cl.Record(ctx, call)
 			return c.remote.explain(err)
-		}, "http", func() {}, nil
+		}}, nil
 	}
 	store, _, _, err := c.store.open(ctx, true)
 	if err != nil {
-		return nil, "", nil, err
+		return benchTarget{}, err
 	}
 	// As serve records: with the default redaction (a key of this run).
 	key := make([]byte, 32)
@@ -154,17 +185,21 @@ func (c *benchCommand) recorder(ctx context.Context) (func(context.Context, tool
 	red, err := redact.New(key, redact.DefaultRules())
 	if err != nil {
 		store.Close()
-		return nil, "", nil, err
+		return benchTarget{}, err
 	}
 	log, err := tooltrail.New(ctx, store, tooltrail.Config{Redactor: red})
 	if err != nil {
 		store.Close()
-		return nil, "", nil, err
+		return benchTarget{}, err
 	}
-	return func(ctx context.Context, call tooltrail.Call) error {
+	t := benchTarget{mode: "library", close: func() { log.Close(); store.Close() }, record: func(ctx context.Context, call tooltrail.Call) error {
 		_, err := log.Record(ctx, call)
 		return err
-	}, "library", func() { log.Close(); store.Close() }, nil
+	}}
+	if ix, ok := store.(pendingIndexer); ok {
+		t.settle = ix.IndexPending
+	}
+	return t, nil
 }
 
 // drive records n calls of the workload from callers goroutines and

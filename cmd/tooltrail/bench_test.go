@@ -10,7 +10,8 @@ import (
 // TestBench_smoke runs the load generator briefly against a real server
 // and in-process, so that it keeps working; it asserts no timing.
 func TestBench_smoke(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	srvDir := t.TempDir()
+	srv := startServer(t, srvDir)
 	r := srv.run(t, "bench", "--callers", "4", "--records", "200", "--json")
 	var res benchResult
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Mode != "http" || res.Records != 200 || res.Failed != 0 || res.P99Ms <= 0 {
@@ -19,9 +20,22 @@ func TestBench_smoke(t *testing.T) {
 	if n := srv.mustRun(t, "count").stdout; n != "200\n" {
 		t.Errorf("after the bench the log holds %q entries, want 200", n)
 	}
-	r = run(t, noEnv, "", "bench", "--library", "--data", t.TempDir(), "--callers", "2", "--records", "100")
+	libDir := t.TempDir()
+	r = run(t, noEnv, "", "bench", "--library", "--data", libDir, "--callers", "2", "--records", "100")
 	if r.code != 0 || !strings.Contains(r.stdout, "library") {
 		t.Errorf("bench in the library: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// Verify time: on the data set just built (no server signed it), and
+	// on the server's store with the key in its data directory.
+	for _, dir := range []string{libDir, srvDir} {
+		r = run(t, noEnv, "", "bench", "--verify", "--library", "--data", dir, "--json")
+		var vr verifyResult
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &vr) != nil || vr.Checked < 100 || vr.Entries != vr.Checked || vr.Problems != 0 {
+			t.Errorf("bench --verify --data %s: exit %d %q %q", dir, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := run(t, noEnv, "", "bench", "--verify"); r.code != exitUsage || !strings.Contains(r.stderr, "--library") {
+		t.Errorf("bench --verify without --library: exit %d %q", r.code, r.stderr)
 	}
 	r = srv.run(t, "bench", "--callers", "2", "--records", "50", "--rate", "500", "--json")
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Rate != 500 || res.Failed != 0 {
