@@ -127,5 +127,12 @@ func benchHTTPRecord(b *testing.B, store tooltrail.Store, callers int, secured b
 		})
 	}
 	wg.Wait()
+	// A store with a background indexer (SQLite) finishes its backlog on
+	// the clock, so the rate is one it keeps up.
+	if ix, ok := store.(interface{ IndexPending(context.Context) error }); ok {
+		if err := ix.IndexPending(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ReportMetric(float64(b.N)/time.Since(begin).Seconds(), "records/s")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/internal/dict"
+	"github.com/tooltrail/tooltrail/internal/frontier"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -54,7 +55,10 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err != nil {
 		return err
 	}
-	atx := &appendTx{tx: tx, head: head, known: maps.Clone(s.frontier.get(head))}
+	atx := &appendTx{tx: tx, head: head, Reader: frontier.Reader{Size: head.Size, Known: maps.Clone(s.frontier.Get(head)),
+		Read: func(ctx context.Context, indexes []int64, dst map[int64]tlog.Hash) error {
+			return readHashes(ctx, tx, indexes, dst)
+		}}}
 	batch, err := seal(ctx, atx)
 	if err != nil {
 		return err
@@ -84,7 +88,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 		return unavailable("write batch", err)
 	}
 	s.names.Add(names.resolved)
-	s.frontier.set(batch.Head, batch.Hashes, atx.known)
+	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
 	return nil
 }
 
@@ -194,52 +198,12 @@ func queueCounts(b *pgx.Batch, names *names, entries []tooltrail.Entry) {
 
 // appendTx is the view of the append transaction that seal reads.
 type appendTx struct {
-	tx     *writeTx
-	head   tooltrail.Head
-	known  map[int64]tlog.Hash // tree hashes read so far, or cached
-	loaded bool                // the frontier of head was read from the database
+	tx   *writeTx
+	head tooltrail.Head
+	frontier.Reader
 }
 
 func (a *appendTx) Head() tooltrail.Head { return a.head }
-
-// ReadHashes returns the stored hashes at indexes, in order, from the
-// hashes it knows and otherwise from the database, reading the whole
-// frontier of the head with the first miss so that later calls find it.
-// Errors: tooltrail.ErrCorrupt for a missing or malformed hash;
-// tooltrail.ErrUnavailable.
-func (a *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	if a.known == nil {
-		a.known = make(map[int64]tlog.Hash)
-	}
-	var missing []int64
-	for _, idx := range indexes {
-		if _, ok := a.known[idx]; !ok {
-			missing = append(missing, idx)
-		}
-	}
-	if len(missing) > 0 {
-		if !a.loaded {
-			a.loaded = true
-			for _, idx := range frontierIndexes(a.head.Size) {
-				if _, ok := a.known[idx]; !ok {
-					missing = append(missing, idx)
-				}
-			}
-		}
-		if err := readHashes(ctx, a.tx, missing, a.known); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]tlog.Hash, len(indexes))
-	for i, idx := range indexes {
-		h, ok := a.known[idx]
-		if !ok {
-			return nil, fmt.Errorf("postgres: %w: tree hash %d is missing", tooltrail.ErrCorrupt, idx)
-		}
-		out[i] = h
-	}
-	return out, nil
-}
 
 // readHashes reads the stored hashes at indexes into dst.
 func readHashes(ctx context.Context, q querier, indexes []int64, dst map[int64]tlog.Hash) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/internal/dict"
+	"github.com/tooltrail/tooltrail/internal/frontier"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -42,7 +43,7 @@ const idleInTransactionTimeout = "30s"
 type Store struct {
 	pool     *pgxpool.Pool
 	names    *dict.Cache
-	frontier *frontierCache
+	frontier *frontier.Cache
 }
 
 var _ tooltrail.Store = (*Store)(nil)
@@ -82,7 +83,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, unavailable("connect", err)
 	}
-	s := &Store{pool: pool, names: dict.NewCache(), frontier: &frontierCache{}}
+	s := &Store{pool: pool, names: dict.NewCache(), frontier: &frontier.Cache{}}
 	if err := migrate(ctx, pool, cfg.Schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: schema %s: %w", cfg.Schema, err)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/internal/dict"
+	"github.com/tooltrail/tooltrail/internal/frontier"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -51,7 +53,11 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err != nil {
 		return err
 	}
-	batch, err := seal(ctx, &appendTx{tx: tx, head: head})
+	atx := &appendTx{tx: tx, head: head, Reader: frontier.Reader{Size: head.Size, Known: maps.Clone(s.frontier.Get(head)),
+		Read: func(ctx context.Context, indexes []int64, dst map[int64]tlog.Hash) error {
+			return readHashesInto(ctx, tx, indexes, dst)
+		}}}
+	batch, err := seal(ctx, atx)
 	if err != nil {
 		return err
 	}
@@ -76,6 +82,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 		return unavailable("commit", err)
 	}
 	s.names.Add(names.seen)
+	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
 	if s.waiting.Add(int64(len(batch.Entries))) >= 0 {
 		s.ix.nudge()
 	}
@@ -155,46 +162,23 @@ func insertHashes(ctx context.Context, tx writeTx, hashes []tooltrail.StoredHash
 		})
 }
 
-// appendTx is the view of the append transaction that seal reads.
+// appendTx is the view of the append transaction that seal reads: tree
+// hashes come from the frontier this store cached at its last append when
+// the head is still that one.
 type appendTx struct {
 	tx   writeTx
 	head tooltrail.Head
+	frontier.Reader
 }
 
 func (a *appendTx) Head() tooltrail.Head { return a.head }
 
-// ReadHashes returns the stored hashes at indexes, in order. A missing one
+// readHashes returns the stored hashes at indexes, in order. A missing one
 // is tooltrail.ErrCorrupt.
-func (a *appendTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(ctx, a.tx, indexes)
-}
-
 func readHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, error) {
-	if len(indexes) == 0 {
-		return nil, nil
-	}
-	list, _ := json.Marshal(indexes) // a slice of int64 always encodes
-	rows, err := q.QueryContext(ctx, sqlReadHashes, string(list))
-	if err != nil {
-		return nil, unavailable("read hashes", err)
-	}
-	defer rows.Close()
 	found := make(map[int64]tlog.Hash, len(indexes))
-	for rows.Next() {
-		var (
-			idx int64
-			h   []byte
-		)
-		if err := rows.Scan(&idx, &h); err != nil {
-			return nil, unavailable("read hashes", err)
-		}
-		if len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("%w: tree hash %d has %d bytes", tooltrail.ErrCorrupt, idx, len(h))
-		}
-		found[idx] = tlog.Hash(h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("read hashes", err)
+	if err := readHashesInto(ctx, q, indexes, found); err != nil {
+		return nil, err
 	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, idx := range indexes {
@@ -205,6 +189,36 @@ func readHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, e
 		out[i] = h
 	}
 	return out, nil
+}
+
+// readHashesInto reads the stored hashes at indexes into dst.
+func readHashesInto(ctx context.Context, q queryer, indexes []int64, dst map[int64]tlog.Hash) error {
+	if len(indexes) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(indexes) // a slice of int64 always encodes
+	rows, err := q.QueryContext(ctx, sqlReadHashes, string(list))
+	if err != nil {
+		return unavailable("read hashes", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			idx int64
+			h   []byte
+		)
+		if err := rows.Scan(&idx, &h); err != nil {
+			return unavailable("read hashes", err)
+		}
+		if len(h) != tlog.HashSize {
+			return fmt.Errorf("%w: tree hash %d has %d bytes", tooltrail.ErrCorrupt, idx, len(h))
+		}
+		dst[idx] = tlog.Hash(h)
+	}
+	if err := rows.Err(); err != nil {
+		return unavailable("read hashes", err)
+	}
+	return nil
 }
 
 // LeavesByCallID returns the leaves of the live entries holding callIDs.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/sqlite"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // TestReadsAcrossTheIndexerBoundary records 30 entries, has the first 20
@@ -135,6 +136,57 @@ func TestReadsAcrossTheIndexerBoundary(t *testing.T) {
 	for _, id := range []int64{1, 20, 21, 30} {
 		if _, err := store.Leaf(ctx, id); err != nil {
 			t.Errorf("leaf %d: %v", id, err)
+		}
+	}
+}
+
+// TestTwoStoresOnOneFile appends through two stores on the same file in
+// turn, as serve and a token command do: each finds a head the other made,
+// so its cached frontier misses and it reads the tree from the file, and
+// each one's indexer moves the other's entries too. The tree must verify.
+func TestTwoStoresOnOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	var logs []*tooltrail.Log
+	var stores []*sqlite.Store
+	for range 2 {
+		s, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		l, err := tooltrail.New(ctx, s, tooltrail.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		logs, stores = append(logs, l), append(stores, s)
+	}
+	for i := range 40 {
+		if _, err := logs[i%3%2].Record(ctx, tooltrail.Call{ToolName: "t", Arguments: []byte(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+		if i%7 == 0 {
+			if err := stores[i%2].IndexPending(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, vkey, err := tooltrail.GenerateKey("test.tooltrail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range stores {
+		rep, err := tooltrail.Verify(ctx, s, tooltrail.VerifyOptions{Verifier: v})
+		if err != nil || !rep.OK() || rep.Size != 40 || rep.Checked != 40 {
+			t.Fatalf("store %d: verify = %+v, %v", i, rep, err)
+		}
+		if n, err := logs[i].Count(ctx, tooltrail.Filter{ToolName: "t"}); err != nil || n != 40 {
+			t.Errorf("store %d: count = %d, %v", i, n, err)
 		}
 	}
 }

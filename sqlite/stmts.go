@@ -17,9 +17,10 @@ type stmtCache struct {
 	m  map[string]*sql.Stmt
 }
 
-// writeQueries returns the statements of the append path.
+// writeQueries returns the statements of the append path and the indexer.
 func writeQueries() []string {
-	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName}
+	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName,
+		sqlIndexUpTo, sqlIndexInsert, sqlIndexCounts, sqlIndexDelete}
 	for _, rows := range chunkSizes {
 		qs = append(qs, insertSQL(sqlInsertEntries, rows, entryCols), insertSQL(sqlInsertHashes, rows, hashCols))
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/internal/dict"
+	"github.com/tooltrail/tooltrail/internal/frontier"
 	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -43,6 +44,7 @@ type Store struct {
 	// tokenByHash is prepared once on the readers: every request of a
 	// server with access control runs it.
 	tokenByHash *sql.Stmt
+	frontier    frontier.Cache // of the last head this store appended
 	ix          *indexer
 	waiting     atomic.Int64 // entries this store appended to recent and not yet moved
 	logger      *slog.Logger

@@ -1,4 +1,4 @@
-package postgres
+package frontier
 
 import (
 	"crypto/sha256"
@@ -29,7 +29,7 @@ func TestFrontierIsAllAnAppendReads(t *testing.T) {
 	})
 	frontier := func(size int64) map[int64]bool {
 		m := make(map[int64]bool)
-		for _, idx := range frontierIndexes(size) {
+		for _, idx := range Indexes(size) {
 			m[idx] = true
 		}
 		return m
@@ -81,9 +81,9 @@ func TestFrontierCache(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var c frontierCache
-			c.set(head, tt.added, tt.known)
-			got := c.get(tt.ask)
+			var c Cache
+			c.Set(head, tt.added, tt.known)
+			got := c.Get(tt.ask)
 			if (got == nil) != (tt.want == nil) || len(got) != len(tt.want) {
 				t.Fatalf("get = %v, want %v", got, tt.want)
 			}
