@@ -174,15 +174,34 @@ func (s *Store) Query(ctx context.Context, q tooltrail.Query) ([][]byte, error) 
 			return err
 		}
 		// The page starts among the entries not yet indexed, which are the
-		// newest, and goes on into the indexed ones.
+		// newest, and goes on into the indexed ones. Without an offset one
+		// statement reads both, a page from each, and keeps the newest;
+		// when none waits, one reads entries alone, which spares sorting
+		// the page (a fifth of the time of a first page).
+		var waiting bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM recent)").Scan(&waiting); err != nil {
+			return unavailable("query", err)
+		}
+		if !waiting {
+			query, args := p.selectIDs(q.Limit, q.Offset)
+			leaves, err = readLeaves(ctx, tx, pageSQL("entries", query), args)
+			return err
+		}
 		cond, args := p.recentConditions()
-		leaves, err = readLeaves(ctx, tx, "recent",
-			"SELECT id FROM recent"+cond+" ORDER BY id DESC LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset))
+		if q.Offset == 0 {
+			ids, idArgs := p.selectIDs(q.Limit, 0)
+			leaves, err = readLeaves(ctx, tx, "SELECT leaf FROM (SELECT * FROM (SELECT id, leaf FROM recent WHERE id IN (SELECT id FROM recent"+cond+
+				" ORDER BY id DESC LIMIT ?)) UNION ALL SELECT * FROM (SELECT id, leaf FROM entries WHERE id IN ("+ids+"))) ORDER BY id DESC LIMIT ?",
+				append(append(append(args, q.Limit), idArgs...), q.Limit))
+			return err
+		}
+		leaves, err = readLeaves(ctx, tx, pageSQL("recent", "SELECT id FROM recent"+cond+" ORDER BY id DESC LIMIT ? OFFSET ?"),
+			append(args, q.Limit, q.Offset))
 		if err != nil || len(leaves) >= q.Limit {
 			return err
 		}
 		offset := 0
-		if len(leaves) == 0 && q.Offset > 0 {
+		if len(leaves) == 0 {
 			var matched int
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM recent"+cond, args...).Scan(&matched); err != nil {
 				return unavailable("query", err)
@@ -190,17 +209,22 @@ func (s *Store) Query(ctx context.Context, q tooltrail.Query) ([][]byte, error) 
 			offset = max(0, q.Offset-matched)
 		}
 		query, args := p.selectIDs(q.Limit-len(leaves), offset)
-		more, err := readLeaves(ctx, tx, "entries", query, args)
+		more, err := readLeaves(ctx, tx, pageSQL("entries", query), args)
 		leaves = append(leaves, more...)
 		return err
 	})
 	return leaves, err
 }
 
-// readLeaves returns the leaves of table's entries whose ids the query
-// selects, newest first.
-func readLeaves(ctx context.Context, tx *sql.Tx, table, ids string, args []any) ([][]byte, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT leaf FROM "+table+" WHERE id IN ("+ids+") ORDER BY id DESC", args...)
+// pageSQL returns the query of the leaves of table's entries whose ids the
+// query ids selects, newest first.
+func pageSQL(table, ids string) string {
+	return "SELECT leaf FROM " + table + " WHERE id IN (" + ids + ") ORDER BY id DESC"
+}
+
+// readLeaves runs a query of leaves and returns them.
+func readLeaves(ctx context.Context, tx *sql.Tx, query string, args []any) ([][]byte, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, unavailable("query", err)
 	}

@@ -3,22 +3,22 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// sqlRows reads entries, indexed or not yet, with their columns resolved
-// to the names they stand for, in id order.
+// sqlRows reads entries of one table (%s) with their columns resolved to
+// the names they stand for, in id order.
 const sqlRows = `SELECT e.id, e.ts, t.value, s.value, k.value, u.value, e.confirmed, e.call_id, e.leaf
-FROM (SELECT * FROM (SELECT * FROM entries WHERE id > ?1 ORDER BY id LIMIT ?2)
-	UNION ALL SELECT * FROM (SELECT * FROM recent WHERE id > ?1 ORDER BY id LIMIT ?2)) e
+FROM %s e
 LEFT JOIN names t ON t.id = e.tool
 LEFT JOIN names s ON s.id = e.session
 LEFT JOIN names k ON k.id = e.task
 LEFT JOIN names u ON u.id = e.user
-ORDER BY e.id LIMIT ?2`
+WHERE e.id > ? ORDER BY e.id LIMIT ?`
 
 // ReadHashes returns the stored tree hashes at indexes, in order. Errors:
 // tooltrail.ErrCorrupt for a missing or malformed hash;
@@ -28,15 +28,38 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 }
 
 // Rows returns at most limit entries with an id above afterID, in id
-// order, with their columns as stored and their leaf bytes. Errors wrap
-// tooltrail.ErrUnavailable.
+// order, with their columns as stored and their leaf bytes: those in
+// entries, then those in recent, which are all newer, read in one
+// snapshot. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Rows(ctx context.Context, afterID int64, limit int) ([]tooltrail.Entry, error) {
-	rows, err := s.r.QueryContext(ctx, sqlRows, afterID, limit)
+	var out []tooltrail.Entry
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"entries", "recent"} {
+			if len(out) == limit {
+				return nil
+			}
+			after := afterID
+			if len(out) > 0 {
+				after = out[len(out)-1].ID
+			}
+			var err error
+			if out, err = readRows(ctx, tx, table, after, limit-len(out), out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// readRows appends to out at most limit rows of table with an id above
+// afterID.
+func readRows(ctx context.Context, tx *sql.Tx, table string, afterID int64, limit int, out []tooltrail.Entry) ([]tooltrail.Entry, error) {
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(sqlRows, table), afterID, limit)
 	if err != nil {
 		return nil, unavailable("read rows", err)
 	}
 	defer rows.Close()
-	var out []tooltrail.Entry
 	for rows.Next() {
 		var (
 			e                          tooltrail.Entry
