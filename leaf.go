@@ -100,6 +100,15 @@ type leafJSON struct {
 // the canonical encoding of what it says (so two different byte strings
 // never describe the same entry).
 func DecodeLeaf(b []byte) (Entry, error) {
+	if e, ok := decodeLeafFast(b); ok {
+		return e, nil
+	}
+	return decodeLeafJSON(b)
+}
+
+// decodeLeafJSON is DecodeLeaf through encoding/json, for leaves that are
+// not in EncodeLeaf's layout: it names what is wrong with them.
+func decodeLeafJSON(b []byte) (Entry, error) {
 	var w leafJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -105,6 +106,25 @@ func FuzzDecodeLeaf(f *testing.F) {
 		}
 		if got := tooltrail.EncodeLeaf(e); string(got) != string(b) {
 			t.Fatalf("accepted %q, which encodes back as %q", b, got)
+		}
+	})
+}
+
+// FuzzDecodeLeafFastAgrees checks that the fast decoder accepts only what
+// the full one accepts, as the same entry, and every leaf EncodeLeaf
+// writes.
+func FuzzDecodeLeafFastAgrees(f *testing.F) {
+	for _, tt := range leafCases {
+		f.Add(tooltrail.EncodeLeaf(tt.entry))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := tooltrail.DecodeLeafFast(b)
+		full, err := tooltrail.DecodeLeafJSON(b)
+		if ok && (err != nil || !reflect.DeepEqual(fast, full)) {
+			t.Fatalf("%q: fast %+v, full %+v (%v)", b, fast, full, err)
+		}
+		if err == nil && !ok {
+			t.Fatalf("%q: the full decoder accepts it, the fast one does not", b)
 		}
 	})
 }
