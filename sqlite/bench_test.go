@@ -103,3 +103,18 @@ func benchDataSet(b *testing.B) (*tooltrail.Log, tooltrail.Store) {
 	}
 	return log, store
 }
+
+// BenchmarkPurgeWhileRecording purges the oldest tenth of the data set of
+// BenchmarkRead (or of the database in TOOLTRAIL_BENCH_DB, such as one
+// tooltrail bench built) while 16 writers keep recording. It changes the
+// data set: run it once (-benchtime 1x).
+func BenchmarkPurgeWhileRecording(b *testing.B) {
+	var log *tooltrail.Log
+	if path := os.Getenv("TOOLTRAIL_BENCH_DB"); path != "" {
+		log, _ = openBenchLog(b, path, false)
+	} else {
+		log, _ = benchDataSet(b)
+	}
+	cutoff, old := storetest.PurgeCutoff(b, log)
+	storetest.BenchPurgeWhileRecording(b, log, cutoff, old)
+}
