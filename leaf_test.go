@@ -1,6 +1,7 @@
 package tooltrail_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -111,8 +112,9 @@ func FuzzDecodeLeaf(f *testing.F) {
 }
 
 // FuzzDecodeLeafFastAgrees checks that the fast decoder accepts only what
-// the full one accepts, as the same entry, and every leaf EncodeLeaf
-// writes.
+// the full one accepts, as the same entry, and every leaf the full one
+// accepts but those with a NUL character (which no Log writes, and which
+// the fast one leaves to the full one).
 func FuzzDecodeLeafFastAgrees(f *testing.F) {
 	for _, tt := range leafCases {
 		f.Add(tooltrail.EncodeLeaf(tt.entry))
@@ -123,7 +125,7 @@ func FuzzDecodeLeafFastAgrees(f *testing.F) {
 		if ok && (err != nil || !reflect.DeepEqual(fast, full)) {
 			t.Fatalf("%q: fast %+v, full %+v (%v)", b, fast, full, err)
 		}
-		if err == nil && !ok {
+		if err == nil && !ok && !bytes.Contains(b, []byte(`\u0000`)) {
 			t.Fatalf("%q: the full decoder accepts it, the fast one does not", b)
 		}
 	})

@@ -109,6 +109,10 @@ func Verify(ctx context.Context, store Store, opts VerifyOptions) (*VerifyReport
 		after := c.after
 		for i := range c.rows {
 			row, check := &c.rows[i], &c.checks[i]
+			if row.ID <= after {
+				rep.add(row.ID, "is stored more than once: a copy beside it was written outside the log")
+				continue
+			}
 			w.missing(after+1, row.ID-1)
 			w.live(row, check)
 			purges.see(row, check)

@@ -14,10 +14,10 @@ import (
 )
 
 // rowsPerInsert is the most rows one INSERT statement carries. A batch
-// goes in statements of powers of two rows (32, 16, ... 1), so that a
-// batch of n rows takes at most log2(n)+1 statements and only six texts
-// per table are prepared: each statement costs about as much as the rows
-// it carries.
+// goes in statements of 32 rows and, for the rest, of powers of two rows
+// (16, 8, ... 1), so that a batch of n rows takes at most n/32+5
+// statements and only six texts per table are prepared: each statement
+// costs about as much as the rows it carries.
 const rowsPerInsert = 32
 
 // chunkSizes are the row counts of the prepared INSERT statements.

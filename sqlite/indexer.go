@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/tooltrail/tooltrail"
 )
 
 // The indexer moves entries from recent into entries and counts (see
 // migration 0005): when indexBatch entries are waiting, or indexDelay after
 // the first of them, at most indexMax in one transaction, so that an
-// append waits for at most one such move (measured: about 25 µs a row,
-// 1 ms a move). Under a steady 1,000 records/s, moves every 20 ms held the
-// write lock 9.5% of the time, and the records' p99 latency rose with it;
-// every 100 ms they hold it less than half as long.
+// append waits for at most one such move (about 25 µs a row here, so up to
+// 25 ms). Under a steady 1,000 records/s, moves every 20 ms held the write
+// lock 9.5% of the time, and the records' p99 latency rose with it; every
+// 100 ms they hold it less than half as long.
 const (
 	indexBatch = 4096
 	indexDelay = 100 * time.Millisecond
@@ -51,7 +53,7 @@ func (ix *indexer) nudge() {
 	}
 }
 
-// run is the indexer goroutine. It stops, after moving everything still
+// runIndexer is the indexer goroutine. It stops, after moving everything still
 // waiting, when stop is closed.
 func (s *Store) runIndexer() {
 	ix := s.ix
@@ -149,8 +151,12 @@ func (s *Store) indexSome(ctx context.Context, max int) (int, error) {
 	if res, err = wtx.exec(ctx, sqlIndexDelete, upTo); err != nil {
 		return 0, unavailable("index", err)
 	}
-	if deleted, err := res.RowsAffected(); err != nil || deleted != moved {
-		return 0, fmt.Errorf("sqlite: index: moved %d entries but took %d out of recent: %w", moved, deleted, err)
+	deleted, err := res.RowsAffected()
+	if err != nil {
+		return 0, unavailable("index", err)
+	}
+	if deleted != moved {
+		return 0, fmt.Errorf("sqlite: index: moved %d entries but took %d out of recent: %w", moved, deleted, tooltrail.ErrUnavailable)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, unavailable("commit index", err)

@@ -2,9 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +191,60 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 		if n, err := logs[i].Count(ctx, tooltrail.Filter{ToolName: "t"}); err != nil || n != 40 {
 			t.Errorf("store %d: count = %d, %v", i, n, err)
 		}
+	}
+}
+
+// TestVerifyFindsARowBesideItsIndexedCopy writes, behind the store's back
+// and past its guards, a row into recent with the id of an indexed entry:
+// queries would show the entry twice, so Verify must name it.
+func TestVerifyFindsARowBesideItsIndexedCopy(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	for i := range 12 {
+		if _, err := log.Record(ctx, tooltrail.Call{ToolName: "t", Arguments: []byte(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.IndexPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	copyRow := "INSERT INTO recent SELECT id, ts, tool, session, task, user, confirmed, call_id, CAST(replace(CAST(leaf AS TEXT), '\"i\":4', '\"i\":9') AS BLOB) FROM entries WHERE id = 5"
+	if _, err := db.ExecContext(ctx, copyRow); err == nil || !strings.Contains(err.Error(), "newer than every indexed one") {
+		t.Fatalf("the guard let the copy in: %v", err)
+	}
+	for _, q := range []string{"DROP TRIGGER recent_above_entries", copyRow} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_, vkey, err := tooltrail.GenerateKey("test.tooltrail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || rep.Problems[0].ID != 5 || !strings.Contains(rep.Problems[0].What, "stored more than once") {
+		t.Fatalf("verify = %+v, want entry 5 named as stored twice", rep.Problems)
 	}
 }

@@ -46,7 +46,7 @@ type Store struct {
 	tokenByHash *sql.Stmt
 	frontier    frontier.Cache // of the last head this store appended
 	ix          *indexer
-	waiting     atomic.Int64 // entries this store appended to recent and not yet moved
+	waiting     atomic.Int64 // about how many entries wait in recent: this store's appends less its moves
 	logger      *slog.Logger
 	closeOnce   sync.Once
 	closeErr    error
@@ -116,8 +116,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	// Entries a crash (or another process) left in recent are moved at
+	// once, not indexDelay at a time.
+	var left int64
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM recent").Scan(&left); err != nil {
+		stmts.close()
+		tokenByHash.Close()
+		r.Close()
+		w.Close()
+		return nil, unavailable("count recent", err)
+	}
+	s.waiting.Store(left)
 	go s.runIndexer()
-	s.ix.nudge() // entries a crash left in recent
+	s.ix.nudge()
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
@@ -18,7 +19,7 @@ LEFT JOIN names t ON t.id = e.tool
 LEFT JOIN names s ON s.id = e.session
 LEFT JOIN names k ON k.id = e.task
 LEFT JOIN names u ON u.id = e.user
-WHERE e.id > ? ORDER BY e.id LIMIT ?`
+WHERE e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?`
 
 // ReadHashes returns the stored tree hashes at indexes, in order. Errors:
 // tooltrail.ErrCorrupt for a missing or malformed hash;
@@ -28,34 +29,61 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 }
 
 // Rows returns at most limit entries with an id above afterID, in id
-// order, with their columns as stored and their leaf bytes: those in
-// entries, then those in recent, which are all newer, read in one
-// snapshot. Errors wrap tooltrail.ErrUnavailable.
+// order, with their columns as stored and their leaf bytes, from entries
+// and recent, read in one snapshot. Normally every id in recent is above
+// every id in entries; a row of recent that is not (one written behind the
+// store's back) comes out beside the entry of its id, for Verify to
+// report. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Rows(ctx context.Context, afterID int64, limit int) ([]tooltrail.Entry, error) {
 	var out []tooltrail.Entry
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"entries", "recent"} {
-			if len(out) == limit {
-				return nil
-			}
-			after := afterID
-			if len(out) > 0 {
-				after = out[len(out)-1].ID
-			}
-			var err error
-			if out, err = readRows(ctx, tx, table, after, limit-len(out), out); err != nil {
-				return err
-			}
+		indexed, err := readRows(ctx, tx, "entries", afterID, math.MaxInt64, limit, nil)
+		if err != nil {
+			return err
 		}
+		// Rows of recent up to the last indexed one returned, or, past
+		// the indexed ones, as many as the page has room for.
+		upTo := int64(math.MaxInt64)
+		if len(indexed) == limit {
+			upTo = indexed[len(indexed)-1].ID
+		}
+		waiting, err := readRows(ctx, tx, "recent", afterID, upTo, limit, nil)
+		if err != nil {
+			return err
+		}
+		out = mergeRows(indexed, waiting, limit)
 		return nil
 	})
 	return out, err
 }
 
+// mergeRows merges two lists in id order, a's first where both hold an
+// id, into at most limit rows; it does not cut between two rows of one id,
+// so that the next page starts with both.
+func mergeRows(a, b []tooltrail.Entry, limit int) []tooltrail.Entry {
+	if len(b) == 0 || len(a) == 0 || a[len(a)-1].ID < b[0].ID {
+		all := append(a, b...)
+		return all[:min(limit, len(all))]
+	}
+	all := make([]tooltrail.Entry, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		if len(b) == 0 || (len(a) > 0 && a[0].ID <= b[0].ID) {
+			all, a = append(all, a[0]), a[1:]
+		} else {
+			all, b = append(all, b[0]), b[1:]
+		}
+	}
+	n := min(limit, len(all))
+	for n < len(all) && n > 1 && all[n].ID == all[n-1].ID {
+		n--
+	}
+	return all[:n]
+}
+
 // readRows appends to out at most limit rows of table with an id above
-// afterID.
-func readRows(ctx context.Context, tx *sql.Tx, table string, afterID int64, limit int, out []tooltrail.Entry) ([]tooltrail.Entry, error) {
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(sqlRows, table), afterID, limit)
+// afterID and at most upTo.
+func readRows(ctx context.Context, tx *sql.Tx, table string, afterID, upTo int64, limit int, out []tooltrail.Entry) ([]tooltrail.Entry, error) {
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(sqlRows, table), afterID, upTo, limit)
 	if err != nil {
 		return nil, unavailable("read rows", err)
 	}
