@@ -17,20 +17,24 @@ type stmtCache struct {
 	m  map[string]*sql.Stmt
 }
 
-// writeQueries returns the statements of the append path and the indexer.
+// writeQueries returns the statements of the append path.
 func writeQueries() []string {
-	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName,
-		sqlIndexUpTo, sqlIndexInsert, sqlIndexCounts, sqlIndexDelete}
+	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName}
 	for _, rows := range chunkSizes {
 		qs = append(qs, insertSQL(sqlInsertEntries, rows, entryCols), insertSQL(sqlInsertHashes, rows, hashCols))
 	}
 	return qs
 }
 
-// newStmtCache prepares writeQueries() on db.
-func newStmtCache(ctx context.Context, db *sql.DB) (*stmtCache, error) {
+// indexQueries returns the statements of the indexer.
+func indexQueries() []string {
+	return []string{sqlIndexUpTo, sqlIndexInsert, sqlIndexCounts, sqlIndexDelete}
+}
+
+// newStmtCache prepares queries on db.
+func newStmtCache(ctx context.Context, db *sql.DB, queries []string) (*stmtCache, error) {
 	c := &stmtCache{m: make(map[string]*sql.Stmt)}
-	for _, q := range writeQueries() {
+	for _, q := range queries {
 		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
 			return nil, errors.Join(err, c.close())

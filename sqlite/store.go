@@ -46,6 +46,8 @@ type Store struct {
 	tokenByHash *sql.Stmt
 	frontier    frontier.Cache // of the last head this store appended
 	ix          *indexer
+	ixw         *sql.DB      // the indexer's connection
+	ixStmts     *stmtCache   // of ixw
 	waiting     atomic.Int64 // about how many entries wait in recent: this store's appends less its moves
 	logger      *slog.Logger
 	closeOnce   sync.Once
@@ -75,29 +77,49 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	path := url.PathEscape(cfg.Path)
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"+
-		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)&_pragma=temp_store(MEMORY)")
+		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
+	oneConn(w)
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", cfg.Path, err)
 	}
+	// The indexer's connection: its moves need not be durable (a move
+	// lost in a crash leaves its entries in recent, where they were), so
+	// it commits without waiting for the disk, and it never checkpoints,
+	// which copies durable frames into the database and must flush it: the
+	// write connection does that. Appends and moves take turns (wmu).
+	ixw, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+
+		"&_pragma=synchronous(OFF)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)"+
+		"&_pragma=cache_size(-32768)&_pragma=foreign_keys(0)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	oneConn(ixw)
+	ixStmts, err := newStmtCache(ctx, ixw, indexQueries())
+	if err != nil {
+		ixw.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
+	}
 	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
 	if err != nil {
+		ixStmts.close()
+		ixw.Close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}
 	r.SetMaxOpenConns(cfg.Readers)
 	r.SetMaxIdleConns(cfg.Readers)
 	r.SetConnMaxIdleTime(0)
-	stmts, err := newStmtCache(ctx, w)
+	stmts, err := newStmtCache(ctx, w, writeQueries())
 	if err != nil {
 		r.Close()
+		ixStmts.close()
+		ixw.Close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
 	}
@@ -105,14 +127,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		stmts.close()
 		r.Close()
+		ixStmts.close()
+		ixw.Close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
 	}
-	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), logger: cfg.Logger}
+	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), logger: cfg.Logger,
+		ixw: ixw, ixStmts: ixStmts}
 	if _, err := s.Head(ctx); err != nil {
 		stmts.close()
 		tokenByHash.Close()
 		r.Close()
+		ixStmts.close()
+		ixw.Close()
 		w.Close()
 		return nil, err
 	}
@@ -123,6 +150,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		stmts.close()
 		tokenByHash.Close()
 		r.Close()
+		ixStmts.close()
+		ixw.Close()
 		w.Close()
 		return nil, unavailable("count recent", err)
 	}
@@ -144,7 +173,9 @@ func (s *Store) Close() error {
 		case moveErr = <-s.ix.err:
 		default:
 		}
-		s.closeErr = errors.Join(moveErr, s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
+		// The write connection goes last: closing it checkpoints the WAL
+		// into the database file and flushes it.
+		s.closeErr = errors.Join(moveErr, s.ixStmts.close(), s.ixw.Close(), s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
 	})
 	return s.closeErr
 }
@@ -183,4 +214,12 @@ func readHead(ctx context.Context, q queryer) (tooltrail.Head, error) {
 // unavailable wraps a database error so callers see tooltrail.ErrUnavailable.
 func unavailable(what string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w: %w", what, tooltrail.ErrUnavailable, err)
+}
+
+// oneConn makes db a pool of one connection that stays open.
+func oneConn(db *sql.DB) {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 }
