@@ -10,9 +10,10 @@ import (
 	"github.com/tooltrail/tooltrail"
 )
 
-// PurgeCutoff returns the time before which the oldest tenth of log's
-// entries lie, and how many entries that is: what BenchPurgeWhileRecording
-// purges on a data set built before.
+// PurgeCutoff returns the time before which the oldest tenth of the tree's
+// entries lie among those still live, and how many entries that is: what
+// BenchPurgeWhileRecording purges on a data set built before (again after
+// each purge).
 func PurgeCutoff(b *testing.B, log *tooltrail.Log) (time.Time, int) {
 	b.Helper()
 	ctx := context.Background()
@@ -20,7 +21,12 @@ func PurgeCutoff(b *testing.B, log *tooltrail.Log) (time.Time, int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := log.Entry(ctx, head.Size/10+1)
+	live, err := log.Count(ctx, tooltrail.Filter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := head.Size - live + 1 // purges remove the oldest: the live ids are the last ones
+	e, err := log.Entry(ctx, first+head.Size/10)
 	if err != nil {
 		b.Fatal(err)
 	}
