@@ -135,24 +135,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), logger: cfg.Logger,
 		ixw: ixw, ixStmts: ixStmts}
 	if _, err := s.Head(ctx); err != nil {
-		stmts.close()
-		tokenByHash.Close()
-		r.Close()
-		ixStmts.close()
-		ixw.Close()
-		w.Close()
+		s.closeHandles()
 		return nil, err
 	}
 	// Entries a crash (or another process) left in recent are moved at
 	// once, not indexDelay at a time.
 	var left int64
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM recent").Scan(&left); err != nil {
-		stmts.close()
-		tokenByHash.Close()
-		r.Close()
-		ixStmts.close()
-		ixw.Close()
-		w.Close()
+		s.closeHandles()
 		return nil, unavailable("count recent", err)
 	}
 	s.waiting.Store(left)
@@ -173,11 +163,16 @@ func (s *Store) Close() error {
 		case moveErr = <-s.ix.err:
 		default:
 		}
-		// The write connection goes last: closing it checkpoints the WAL
-		// into the database file and flushes it.
-		s.closeErr = errors.Join(moveErr, s.ixStmts.close(), s.ixw.Close(), s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
+		s.closeErr = errors.Join(moveErr, s.closeHandles())
 	})
 	return s.closeErr
+}
+
+// closeHandles closes the statements and connections. The write connection
+// goes last: closing it checkpoints the WAL into the database file and
+// flushes it.
+func (s *Store) closeHandles() error {
+	return errors.Join(s.ixStmts.close(), s.ixw.Close(), s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
 }
 
 // Head returns the committed head. Errors wrap tooltrail.ErrUnavailable.
