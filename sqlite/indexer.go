@@ -66,6 +66,7 @@ func (ix *indexer) nudge() {
 func (s *Store) runIndexer() {
 	ix := s.ix
 	defer close(ix.done)
+	failing := false
 	for {
 		select {
 		case <-ix.stop:
@@ -91,10 +92,17 @@ func (s *Store) runIndexer() {
 		}
 		quick.Stop()
 		timer.Stop()
-		if err := s.indexWaiting(); err != nil {
+		err := s.indexWaiting()
+		switch {
+		case err != nil && !failing:
 			// The entries stay in recent, where queries find them; the
-			// next append tries again after a pause.
-			s.logger.Error("sqlite: moving recent entries into the indexes failed; they stay readable, the next append retries", "err", err)
+			// next append tries again after a pause. Said once a streak.
+			s.logger.Error("sqlite: moving recent entries into the indexes failed; they stay readable, and later appends retry", "err", err)
+		case err == nil && failing:
+			s.logger.Info("sqlite: moving recent entries into the indexes works again")
+		}
+		failing = err != nil
+		if failing {
 			select {
 			case <-time.After(time.Second):
 			case <-ix.stop:

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -246,5 +247,54 @@ func TestVerifyFindsARowBesideItsIndexedCopy(t *testing.T) {
 	}
 	if rep.OK() || rep.Problems[0].ID != 5 || !strings.Contains(rep.Problems[0].What, "stored more than once") {
 		t.Fatalf("verify = %+v, want entry 5 named as stored twice", rep.Problems)
+	}
+}
+
+// TestIndexerFailureLosesNothing puts a row into recent that cannot move
+// (its call_id is an indexed entry's): the move fails and says so, and
+// every entry recorded stays readable, before and after.
+func TestIndexerFailureLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := log.Record(ctx, tooltrail.Call{ToolName: "t", CallID: fmt.Sprintf("c%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.IndexPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "INSERT INTO recent SELECT id + 100, ts, tool, session, task, user, confirmed, call_id, leaf FROM entries WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.IndexPending(ctx); err == nil || !errors.Is(err, tooltrail.ErrUnavailable) {
+		t.Fatalf("IndexPending = %v, want the failed move", err)
+	}
+	// Appends go on; what waits is read from recent.
+	if _, err := log.Record(ctx, tooltrail.Call{ToolName: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := log.Count(ctx, tooltrail.Filter{}); err != nil || n != 7 {
+		t.Errorf("count = %d, %v; want the 5 entries, the stray row and the new one", n, err)
+	}
+	if e, err := log.Entry(ctx, 6); err != nil || e.ToolName != "after" {
+		t.Errorf("entry 6 = %+v, %v", e, err)
+	}
+	log.Close()
+	if err := store.Close(); err == nil {
+		t.Error("Close said nothing of the move that failed")
 	}
 }
