@@ -338,7 +338,7 @@ func (p *canonParser) object(out []byte, depth int) ([]byte, error) {
 }
 
 // writeJSONString writes s as a JSON string, escaped as encoding/json
-// escapes it without HTML escaping. s must be valid UTF-8.
+// escapes it without HTML escaping (see appendJSONString).
 func writeJSONString(out *bytes.Buffer, s string) {
 	out.Write(appendJSONString(out.AvailableBuffer(), []byte(s)))
 }

@@ -204,20 +204,6 @@ func FuzzCanonicalJSONAgrees(f *testing.F) {
 	})
 }
 
-// FuzzJSONStringAgrees checks appendJSONString against encoding/json.
-func FuzzJSONStringAgrees(f *testing.F) {
-	for _, s := range []string{"plain", "é\u2028\u2029\x00\x1f\x7f\"\\<>&", "\xff\xfe", "\U0001F600"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var want bytes.Buffer
-		refWriteJSONString(&want, s)
-		if got := appendJSONString(nil, []byte(s)); !bytes.Equal(got, want.Bytes()) {
-			t.Fatalf("%q: %q, encoding/json %q", s, got, want.Bytes())
-		}
-	})
-}
-
 // BenchmarkCanonicalJSON compares canonicalJSON with the reference on the
 // arguments of the bench workload (200 B to 8 KiB).
 func BenchmarkCanonicalJSON(b *testing.B) {

@@ -21,7 +21,7 @@ import (
 const rowsPerInsert = 32
 
 // chunkSizes are the row counts of the prepared INSERT statements.
-var chunkSizes = []int{32, 16, 8, 4, 2, 1}
+var chunkSizes = []int{rowsPerInsert, 16, 8, 4, 2, 1}
 
 // The statements of the append path (see writeQueries).
 const (
@@ -83,9 +83,8 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	}
 	s.names.Add(names.seen)
 	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
-	if s.waiting.Add(int64(len(batch.Entries))) >= 0 {
-		s.ix.nudge()
-	}
+	s.waiting.Add(int64(len(batch.Entries)))
+	s.ix.nudge()
 	return nil
 }
 

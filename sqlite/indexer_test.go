@@ -23,18 +23,8 @@ import (
 // falls on the two tables.
 func TestReadsAcrossTheIndexerBoundary(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "log.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	log, err := tooltrail.New(ctx, store, tooltrail.Config{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
+	store, log := openLog(t, filepath.Join(t.TempDir(), "log.db"), tooltrail.Config{Now: func() time.Time { return now }})
 	record := func(i int) {
 		now = now.Add(time.Second)
 		_, err := log.Record(ctx, tooltrail.Call{
@@ -154,16 +144,7 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 	var logs []*tooltrail.Log
 	var stores []*sqlite.Store
 	for range 2 {
-		s, err := sqlite.Open(ctx, sqlite.Config{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		l, err := tooltrail.New(ctx, s, tooltrail.Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
+		s, l := openLog(t, path, tooltrail.Config{})
 		logs, stores = append(logs, l), append(stores, s)
 	}
 	for i := range 40 {
@@ -176,18 +157,9 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 			}
 		}
 	}
-	_, vkey, err := tooltrail.GenerateKey("test.tooltrail")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i, s := range stores {
-		rep, err := tooltrail.Verify(ctx, s, tooltrail.VerifyOptions{Verifier: v})
-		if err != nil || !rep.OK() || rep.Size != 40 || rep.Checked != 40 {
-			t.Fatalf("store %d: verify = %+v, %v", i, rep, err)
+		if rep := verify(t, s); !rep.OK() || rep.Size != 40 || rep.Checked != 40 {
+			t.Fatalf("store %d: verify = %+v", i, rep)
 		}
 		if n, err := logs[i].Count(ctx, tooltrail.Filter{ToolName: "t"}); err != nil || n != 40 {
 			t.Errorf("store %d: count = %d, %v", i, n, err)
@@ -201,16 +173,7 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 func TestVerifyFindsARowBesideItsIndexedCopy(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "log.db")
-	store, err := sqlite.Open(ctx, sqlite.Config{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	log, err := tooltrail.New(ctx, store, tooltrail.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
+	store, log := openLog(t, path, tooltrail.Config{})
 	for i := range 12 {
 		if _, err := log.Record(ctx, tooltrail.Call{ToolName: "t", Arguments: []byte(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
 			t.Fatal(err)
@@ -219,11 +182,7 @@ func TestVerifyFindsARowBesideItsIndexedCopy(t *testing.T) {
 	if err := store.IndexPending(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFile(t, path)
 	copyRow := "INSERT INTO recent SELECT id, ts, tool, session, task, user, confirmed, call_id, CAST(replace(CAST(leaf AS TEXT), '\"i\":4', '\"i\":9') AS BLOB) FROM entries WHERE id = 5"
 	if _, err := db.ExecContext(ctx, copyRow); err == nil || !strings.Contains(err.Error(), "newer than every indexed one") {
 		t.Fatalf("the guard let the copy in: %v", err)
@@ -233,19 +192,7 @@ func TestVerifyFindsARowBesideItsIndexedCopy(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	_, vkey, err := tooltrail.GenerateKey("test.tooltrail")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: v})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.OK() || rep.Problems[0].ID != 5 || !strings.Contains(rep.Problems[0].What, "stored more than once") {
+	if rep := verify(t, store); rep.OK() || rep.Problems[0].ID != 5 || !strings.Contains(rep.Problems[0].What, "stored more than once") {
 		t.Fatalf("verify = %+v, want entry 5 named as stored twice", rep.Problems)
 	}
 }
@@ -272,11 +219,7 @@ func TestIndexerFailureLosesNothing(t *testing.T) {
 	if err := store.IndexPending(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFile(t, path)
 	if _, err := db.ExecContext(ctx, "INSERT INTO recent SELECT id + 100, ts, tool, session, task, user, confirmed, call_id, leaf FROM entries WHERE id = 2"); err != nil {
 		t.Fatal(err)
 	}
@@ -297,4 +240,51 @@ func TestIndexerFailureLosesNothing(t *testing.T) {
 	if err := store.Close(); err == nil {
 		t.Error("Close said nothing of the move that failed")
 	}
+}
+
+// openLog opens a store on the file at path and a Log on it, both closed
+// when the test ends (the Log first).
+func openLog(t *testing.T, path string, cfg tooltrail.Config) (*sqlite.Store, *tooltrail.Log) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	log, err := tooltrail.New(context.Background(), store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	return store, log
+}
+
+// openFile opens a plain connection to the database file at path, as a
+// tool other than tooltrail would.
+func openFile(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// verify runs Verify on a store no notary signed, with a key of its own.
+func verify(t *testing.T, store tooltrail.Store) *tooltrail.VerifyReport {
+	t.Helper()
+	_, vkey, err := tooltrail.GenerateKey("test.tooltrail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := tooltrail.Verify(context.Background(), store, tooltrail.VerifyOptions{Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

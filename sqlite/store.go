@@ -1,7 +1,8 @@
 // Package sqlite is the embedded tooltrail store, on modernc.org/sqlite
-// (pure Go, no cgo): one database file in WAL mode with synchronous=FULL,
-// one write connection and a pool of readers. An append's commit writes
-// its entries to a table without indexes; a background indexer moves them
+// (pure Go, no cgo): one database file in WAL mode, a write connection
+// with synchronous=FULL for appends, purges and tokens, and a pool of
+// readers. An append's commit writes its entries to a table without
+// indexes; a background indexer, on a connection of its own, moves them
 // into the indexed table in large batches (see indexer.go).
 package sqlite
 
