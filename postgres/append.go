@@ -36,16 +36,38 @@ ON CONFLICT (tool, "user", confirmed) DO UPDATE SET n = counts.n + excluded.n`
 // limit however large the batch.
 const maxInsertBytes = 16 << 20
 
-// Append locks the head row, runs seal, and writes the batch it returns:
-// entries, tree hashes, tool counts and the new head, then commits. BEGIN
-// and the lock take one round trip, the writes and COMMIT another, and
-// names not seen before a third; seal reads no tree hash from the database
-// when this store made the head it finds. It returns once the commit is
-// durable. Errors: seal's error as is; a batch that does not extend the
-// head; database errors wrapping tooltrail.ErrUnavailable (nothing was
-// written, unless the connection failed during COMMIT, when the batch may
-// or may not be durable).
+// Append seals a batch against the log's head and writes it: entries,
+// tree hashes, tool counts and the new head, in one transaction that it
+// commits, and returns once the commit is durable. When this store made
+// the head last and no other server appended lately, it seals against the
+// head it knows and writes everything in one round trip, in which the
+// head row is locked (appendUnlocked); otherwise, or when another server
+// appended meanwhile after all, it locks the head row first
+// (appendLocked). seal reads no tree hash from the database when this
+// store made the head it finds. Errors: seal's error as is; a batch that
+// does not extend the head; database errors wrapping
+// tooltrail.ErrUnavailable (nothing was written, unless the connection
+// failed during COMMIT, when the batch may or may not be durable).
 func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
+	if head, known, ok := s.frontier.Latest(); ok && !s.shared.Load() {
+		err := s.appendUnlocked(ctx, seal, head, known)
+		if !errors.Is(err, errRaced) {
+			return err
+		}
+		s.shared.Store(true)
+	}
+	return s.appendLocked(ctx, seal)
+}
+
+// errRaced says that appendUnlocked wrote nothing because another server
+// appended since the head it sealed against, or recorded one of its call
+// ids meanwhile.
+var errRaced = errors.New("postgres: another server appended meanwhile")
+
+// appendLocked locks the head row, seals against it, and writes the batch:
+// BEGIN and the lock take one round trip, the writes and COMMIT another,
+// and names not seen before a third.
+func (s *Store) appendLocked(ctx context.Context, seal tooltrail.SealFunc) error {
 	tx, err := s.acquire(ctx)
 	if err != nil {
 		return err
@@ -55,28 +77,25 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err != nil {
 		return err
 	}
-	atx := &appendTx{tx: tx, head: head, Reader: frontier.Reader{Size: head.Size, Known: maps.Clone(s.frontier.Get(head)),
+	cached, known, _ := s.frontier.Latest()
+	if known != nil && (cached.Size != head.Size || cached.Root != head.Root) {
+		known = nil
+	}
+	s.shared.Store(known == nil && head.Size > 0)
+	atx := &appendTx{tx: tx, head: head, Reader: frontier.Reader{Size: head.Size, Known: maps.Clone(known),
 		Read: func(ctx context.Context, indexes []int64, dst map[int64]tlog.Hash) error {
 			return readHashes(ctx, tx, indexes, dst)
 		}}}
-	batch, err := seal(ctx, atx)
-	if err != nil {
-		return err
-	}
-	if batch == nil || len(batch.Entries) == 0 {
-		return nil // release rolls back
-	}
-	if batch.Head.Size != head.Size+int64(len(batch.Entries)) {
-		return fmt.Errorf("postgres: batch of %d entries would move the head from %d to %d", len(batch.Entries), head.Size, batch.Head.Size)
+	batch, err := sealBatch(ctx, seal, atx)
+	if err != nil || batch == nil {
+		return err // release rolls back; nil: nothing to write
 	}
 	names, err := s.resolveNames(ctx, tx, batch.Entries)
 	if err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	queueEntries(b, names, batch.Entries)
-	queueHashes(b, batch.Hashes)
-	queueCounts(b, names, batch.Entries)
+	queueWrites(b, names, batch)
 	b.Queue(sqlUpdateHead, batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime, head.Size).Exec(func(tag pgconn.CommandTag) error {
 		if tag.RowsAffected() != 1 {
 			return errors.New("the head moved under its lock")
@@ -87,9 +106,103 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := tx.send(ctx, b).Close(); err != nil {
 		return unavailable("write batch", err)
 	}
-	s.names.Add(names.resolved)
 	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
+	s.names.Add(names.resolved)
 	return nil
+}
+
+// appendUnlocked seals against head, the head this store committed last,
+// without a transaction, and writes the batch in one round trip whose
+// first statement moves the head row only if it still holds head: the
+// head row is locked for that round trip only (names new to the cache
+// take one more before it). Errors:
+// errRaced when the head moved or a call id was taken meanwhile (nothing
+// was written); as Append.
+func (s *Store) appendUnlocked(ctx context.Context, seal tooltrail.SealFunc, head tooltrail.Head, known map[int64]tlog.Hash) error {
+	tx, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.release(ctx)
+	atx := &appendTx{tx: tx, head: head, Reader: frontier.Reader{Size: head.Size, Known: maps.Clone(known),
+		Read: func(ctx context.Context, indexes []int64, dst map[int64]tlog.Hash) error {
+			return readHashes(ctx, tx, indexes, dst)
+		}}}
+	batch, err := sealBatch(ctx, seal, atx)
+	if err != nil || batch == nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(sqlMoveHead, batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime, head.Size, head.Root[:])
+	if s.namesMissing(batch.Entries) {
+		// The head row before new names, as in every append: two servers
+		// would otherwise each wait for a name the other inserted.
+		if err := tx.send(ctx, b).Close(); err != nil {
+			return racedOr(err)
+		}
+		b = &pgx.Batch{}
+	}
+	names, err := s.resolveNames(ctx, tx, batch.Entries)
+	if err != nil {
+		return err
+	}
+	queueWrites(b, names, batch)
+	queueCommit(b)
+	if err := tx.send(ctx, b).Close(); err != nil {
+		return racedOr(err)
+	}
+	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
+	s.names.Add(names.resolved)
+	return nil
+}
+
+// racedOr returns errRaced for an error of sqlMoveHead's guard or of a
+// call id taken meanwhile, else err wrapping tooltrail.ErrUnavailable.
+func racedOr(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == codeDivisionByZero || pgErr.Code == codeUniqueViolation) {
+		return errRaced
+	}
+	return unavailable("write batch", err)
+}
+
+// The SQLSTATEs of the errors that tell appendUnlocked it raced another
+// server.
+const (
+	codeDivisionByZero  = "22012"
+	codeUniqueViolation = "23505"
+)
+
+// sqlMoveHead moves the head row from the head an unlocked append sealed
+// against ($4, $5) to its batch's head, and fails with a division by zero
+// when the row holds another head: the server then skips the rest of the
+// round trip, COMMIT too.
+const sqlMoveHead = `WITH moved AS (UPDATE head SET size = $1, root = $2, last_ts = $3 WHERE one AND size = $4 AND root = $5 RETURNING 1)
+SELECT 1 / count(*)::int FROM moved`
+
+// sealBatch runs seal on atx and checks that the batch extends atx's head;
+// it returns nil when there is nothing to write.
+func sealBatch(ctx context.Context, seal tooltrail.SealFunc, atx *appendTx) (*tooltrail.Batch, error) {
+	batch, err := seal(ctx, atx)
+	if err != nil {
+		return nil, err
+	}
+	if batch == nil || len(batch.Entries) == 0 {
+		return nil, nil
+	}
+	if batch.Head.Size != atx.head.Size+int64(len(batch.Entries)) {
+		return nil, fmt.Errorf("postgres: batch of %d entries would move the head from %d to %d", len(batch.Entries), atx.head.Size, batch.Head.Size)
+	}
+	return batch, nil
+}
+
+// queueWrites queues the writes of a batch but the head's: its entries,
+// tree hashes and tool counts.
+func queueWrites(b *pgx.Batch, names *names, batch *tooltrail.Batch) {
+	queueEntries(b, names, batch.Entries)
+	queueHashes(b, batch.Hashes)
+	queueCounts(b, names, batch.Entries)
 }
 
 // beginLocked begins the transaction of tx and locks the head row, in one

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +54,35 @@ func BenchmarkRecord(b *testing.B) {
 				b.ReportMetric(float64(b.N)/took.Seconds(), "records/s")
 			})
 		}
+	}
+}
+
+// BenchmarkRecordTwoServers measures durable records per second with two
+// stores (two pools, as two servers behind a load balancer would have) on
+// one schema, each with its own Log and half of the callers: the head
+// row's lock makes them take turns.
+func BenchmarkRecordTwoServers(b *testing.B) {
+	url := pgtest.URL(b)
+	for _, callers := range []int{2, 32} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			schema := pgtest.FreshSchema(b, url)
+			var logs [2]*tooltrail.Log
+			for i := range logs {
+				logs[i], _ = openBenchLog(b, url, schema, false)
+			}
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for i, log := range logs {
+				n := b.N / 2
+				if i == 0 {
+					n = b.N - n
+				}
+				wg.Go(func() { storetest.RecordConcurrently(b, log, callers/2, n) })
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+		})
 	}
 }
 

@@ -50,8 +50,7 @@ func (s *Store) resolveNames(ctx context.Context, tx querier, entries []tooltrai
 	)
 	for i := range entries {
 		e := &entries[i]
-		for _, k := range [...]dict.Key{{Kind: dict.KindTool, Value: e.ToolName}, {Kind: dict.KindSession, Value: e.SessionID},
-			{Kind: dict.KindTask, Value: e.TaskID}, {Kind: dict.KindUser, Value: e.UserID}} {
+		for _, k := range entryKeys(e) {
 			if k.Value == "" {
 				continue
 			}
@@ -101,4 +100,22 @@ func (n *names) scan(ctx context.Context, tx querier, query string, kinds []int1
 		return unavailable("resolve names", err)
 	}
 	return nil
+}
+
+// entryKeys returns the dictionary keys of an entry's values, "" ones too.
+func entryKeys(e *tooltrail.Entry) [4]dict.Key {
+	return [...]dict.Key{{Kind: dict.KindTool, Value: e.ToolName}, {Kind: dict.KindSession, Value: e.SessionID},
+		{Kind: dict.KindTask, Value: e.TaskID}, {Kind: dict.KindUser, Value: e.UserID}}
+}
+
+// namesMissing tells whether a value of entries is not in the cache.
+func (s *Store) namesMissing(entries []tooltrail.Entry) bool {
+	for i := range entries {
+		for _, k := range entryKeys(&entries[i]) {
+			if _, ok := s.names.Get(k); k.Value != "" && !ok {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,7 @@ type Store struct {
 	pool     *pgxpool.Pool
 	names    *dict.Cache
 	frontier *frontier.Cache
+	shared   atomic.Bool // another server appended lately: appends lock the head row first
 }
 
 var _ tooltrail.Store = (*Store)(nil)

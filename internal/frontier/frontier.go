@@ -39,8 +39,7 @@ func Indexes(size int64) []int64 {
 // zero value is an empty cache; it is safe for concurrent use.
 type Cache struct {
 	mu     sync.Mutex
-	size   int64
-	root   tlog.Hash
+	head   tooltrail.Head
 	hashes map[int64]tlog.Hash // nil: nothing cached
 }
 
@@ -49,10 +48,19 @@ type Cache struct {
 func (c *Cache) Get(head tooltrail.Head) map[int64]tlog.Hash {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.hashes == nil || c.size != head.Size || c.root != head.Root {
+	if c.hashes == nil || c.head.Size != head.Size || c.head.Root != head.Root {
 		return nil
 	}
 	return c.hashes
+}
+
+// Latest returns the head of the frontier cached and its hashes, or ok
+// false when none is: the head the store committed last, which is still
+// the log's head unless another process appended since.
+func (c *Cache) Latest() (head tooltrail.Head, hashes map[int64]tlog.Hash, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.head, c.hashes, c.hashes != nil
 }
 
 // Set records the frontier of a committed head, taking its hashes from
@@ -82,7 +90,7 @@ func (c *Cache) Set(head tooltrail.Head, added []tooltrail.StoredHash, known map
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.size, c.root, c.hashes = head.Size, head.Root, frontier
+	c.head, c.hashes = head, frontier
 }
 
 // Reader answers an append's reads of tree hashes: from the hashes it knows
