@@ -81,6 +81,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if err := sqlTx.Commit(); err != nil {
 		return unavailable("commit", err)
 	}
+	s.commits.Add(1)
 	s.names.Add(names.seen)
 	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
 	s.waiting.Add(int64(len(batch.Entries)))

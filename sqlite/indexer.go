@@ -195,6 +195,7 @@ func (s *Store) indexSome(ctx context.Context, max int) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, unavailable("commit index", err)
 	}
+	s.commits.Add(1)
 	s.waiting.Add(-moved)
 	if s.waiting.Load() < 0 {
 		s.waiting.Store(0)

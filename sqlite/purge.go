@@ -106,5 +106,6 @@ func (s *Store) purgeChunk(ctx context.Context, cutoff int64) (int64, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, unavailable("commit purge", err)
 	}
+	s.commits.Add(1)
 	return n, nil
 }

@@ -3,7 +3,9 @@
 // with synchronous=FULL for appends, purges and tokens, and a pool of
 // readers. An append's commit writes its entries to a table without
 // indexes; a background indexer, on a connection of its own, moves them
-// into the indexed table in large batches (see indexer.go).
+// into the indexed table in large batches (see indexer.go), and a
+// background checkpointer, on another, copies the WAL into the database
+// file beside the writers (see checkpointer.go).
 package sqlite
 
 import (
@@ -11,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -50,6 +53,9 @@ type Store struct {
 	ixw         *sql.DB      // the indexer's connection
 	ixStmts     *stmtCache   // of ixw
 	waiting     atomic.Int64 // about how many entries wait in recent: this store's appends less its moves
+	ckw         *sql.DB      // the checkpointer's connection
+	ck          *checkpointer
+	commits     atomic.Int64 // commits of appends, moves and purges, for the checkpointer
 	logger      *slog.Logger
 	closeOnce   sync.Once
 	closeErr    error
@@ -76,65 +82,79 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		f.Close()
 	}
 	path := url.PathEscape(cfg.Path)
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"+
+	// Every handle opened goes on opened, which an early return closes in
+	// the reverse order.
+	var opened []io.Closer
+	fail := func(err error) (*Store, error) {
+		for i := len(opened) - 1; i >= 0; i-- {
+			opened[i].Close()
+		}
+		return nil, err
+	}
+	openDB := func(query string) (*sql.DB, error) {
+		db, err := sql.Open("sqlite", "file:"+path+"?"+query)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		}
+		opened = append(opened, db)
+		return db, nil
+	}
+	// The write connection: appends, purges and tokens, durable at
+	// commit. It never checkpoints: the checkpointer does (checkpointer.go).
+	w, err := openDB("_txlock=immediate" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)" +
 		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		return fail(err)
 	}
 	oneConn(w)
 	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %s: %w", cfg.Path, err)
+		return fail(fmt.Errorf("sqlite: %s: %w", cfg.Path, err))
 	}
 	// The indexer's connection: its moves need not be durable (a move
 	// lost in a crash leaves its entries in recent, where they were), so
-	// it commits without waiting for the disk, and it never checkpoints,
-	// which copies durable frames into the database and must flush it: the
-	// write connection does that. Appends and moves take turns (wmu).
-	ixw, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate"+
-		"&_pragma=synchronous(OFF)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)"+
+	// it commits without waiting for the disk. Appends and moves take
+	// turns (wmu).
+	ixw, err := openDB("_txlock=immediate" +
+		"&_pragma=synchronous(OFF)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)" +
 		"&_pragma=cache_size(-32768)&_pragma=foreign_keys(0)")
 	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		return fail(err)
 	}
 	oneConn(ixw)
+	// The checkpointer's connection: synchronous=NORMAL flushes the WAL
+	// before a checkpoint copies it (the moves' frames were not flushed)
+	// and the database file after.
+	ckw, err := openDB("_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)" +
+		"&_pragma=cache_size(-2048)")
+	if err != nil {
+		return fail(err)
+	}
+	oneConn(ckw)
 	ixStmts, err := newStmtCache(ctx, ixw, indexQueries())
 	if err != nil {
-		ixw.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
+		return fail(fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err))
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	opened = append(opened, closerFunc(ixStmts.close))
+	r, err := openDB("_pragma=busy_timeout(10000)&_pragma=query_only(1)")
 	if err != nil {
-		ixStmts.close()
-		ixw.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		return fail(err)
 	}
 	r.SetMaxOpenConns(cfg.Readers)
 	r.SetMaxIdleConns(cfg.Readers)
 	r.SetConnMaxIdleTime(0)
 	stmts, err := newStmtCache(ctx, w, writeQueries())
 	if err != nil {
-		r.Close()
-		ixStmts.close()
-		ixw.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
+		return fail(fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err))
 	}
+	opened = append(opened, closerFunc(stmts.close))
 	tokenByHash, err := r.PrepareContext(ctx, sqlTokenByHash)
 	if err != nil {
-		stmts.close()
-		r.Close()
-		ixStmts.close()
-		ixw.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err)
+		return fail(fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err))
 	}
+	opened = append(opened, tokenByHash)
 	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), logger: cfg.Logger,
-		ixw: ixw, ixStmts: ixStmts}
+		ixw: ixw, ixStmts: ixStmts, ckw: ckw, ck: &checkpointer{stop: make(chan struct{}), done: make(chan struct{})}}
 	if _, err := s.Head(ctx); err != nil {
 		s.closeHandles()
 		return nil, err
@@ -148,6 +168,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.waiting.Store(left)
 	go s.runIndexer()
+	go s.runCheckpointer()
 	s.ix.nudge()
 	return s, nil
 }
@@ -159,6 +180,8 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.ix.stop)
 		<-s.ix.done
+		close(s.ck.stop)
+		<-s.ck.done
 		var moveErr error
 		select {
 		case moveErr = <-s.ix.err:
@@ -173,8 +196,13 @@ func (s *Store) Close() error {
 // goes last: closing it checkpoints the WAL into the database file and
 // flushes it.
 func (s *Store) closeHandles() error {
-	return errors.Join(s.ixStmts.close(), s.ixw.Close(), s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.ixStmts.close(), s.ixw.Close(), s.ckw.Close(), s.stmts.close(), s.tokenByHash.Close(), s.r.Close(), s.w.Close())
 }
+
+// closerFunc makes a close function an io.Closer.
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
 
 // Head returns the committed head. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Head(ctx context.Context) (tooltrail.Head, error) {
