@@ -14,11 +14,15 @@ import (
 // Implementations: sqlite.Store (embedded) and postgres.Store. Every store
 // passes the conformance suite in package storetest.
 type Store interface {
-	// Append runs seal in one transaction that holds the log's head against
-	// every other writer, and writes the batch seal returns in that same
-	// transaction. It returns nil only once the batch is durable. If seal
-	// returns an error, nothing is written and Append returns that error.
-	// Errors of the store itself wrap ErrUnavailable.
+	// Append runs seal against the log's head and writes the batch seal
+	// returns in one transaction that holds that head against every other
+	// writer. A store may run seal against the head it expects before it
+	// holds it, and run seal again, against the head it then holds, when
+	// another writer moved it meanwhile: only the last run's batch is
+	// written, so seal must have no other effect. It returns nil only once
+	// the batch is durable. If seal returns an error, nothing is written and
+	// Append returns that error. Errors of the store itself wrap
+	// ErrUnavailable.
 	Append(ctx context.Context, seal SealFunc) error
 
 	// Query returns the leaf bytes of the entries that match q.Filter,
@@ -74,13 +78,14 @@ type Store interface {
 }
 
 // SealFunc turns the calls waiting in the log into a batch, given the head
-// and hashes the store holds inside the append transaction.
+// the append extends and the hashes the store holds.
 type SealFunc func(ctx context.Context, tx AppendTx) (*Batch, error)
 
-// AppendTx is the view of the store that a SealFunc reads, inside the
-// transaction of Append.
+// AppendTx is the view of the store that a SealFunc reads: inside the
+// transaction of Append, or before it when the store seals against the
+// head it expects (see Store.Append).
 type AppendTx interface {
-	// Head is the head of the log as of this transaction.
+	// Head is the head the batch extends.
 	Head() Head
 	// ReadHashes returns the stored tree hashes at the given indexes (see
 	// tlog.StoredHashIndex).

@@ -50,18 +50,20 @@ const maxInsertBytes = 16 << 20
 // failed during COMMIT, when the batch may or may not be durable).
 func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if head, known, ok := s.frontier.Latest(); ok && !s.shared.Load() {
+		s.paths.unlocked.Add(1)
 		err := s.appendUnlocked(ctx, seal, head, known)
 		if !errors.Is(err, errRaced) {
 			return err
 		}
+		s.paths.raced.Add(1)
 		s.shared.Store(true)
 	}
+	s.paths.locked.Add(1)
 	return s.appendLocked(ctx, seal)
 }
 
 // errRaced says that appendUnlocked wrote nothing because another server
-// appended since the head it sealed against, or recorded one of its call
-// ids meanwhile.
+// appended since the head it sealed against.
 var errRaced = errors.New("postgres: another server appended meanwhile")
 
 // appendLocked locks the head row, seals against it, and writes the batch:
@@ -114,10 +116,10 @@ func (s *Store) appendLocked(ctx context.Context, seal tooltrail.SealFunc) error
 // appendUnlocked seals against head, the head this store committed last,
 // without a transaction, and writes the batch in one round trip whose
 // first statement moves the head row only if it still holds head: the
-// head row is locked for that round trip only (names new to the cache
-// take one more before it). Errors:
-// errRaced when the head moved or a call id was taken meanwhile (nothing
-// was written); as Append.
+// head row is locked for that round trip only. Names new to the cache
+// make it three, as in appendLocked: BEGIN and the guard, the names, the
+// writes and COMMIT. Errors: errRaced, wrapping the database's error,
+// when the head had moved (nothing was written); as Append.
 func (s *Store) appendUnlocked(ctx context.Context, seal tooltrail.SealFunc, head tooltrail.Head, known map[int64]tlog.Hash) error {
 	tx, err := s.acquire(ctx)
 	if err != nil {
@@ -135,17 +137,17 @@ func (s *Store) appendUnlocked(ctx context.Context, seal tooltrail.SealFunc, hea
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(sqlMoveHead, batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime, head.Size, head.Root[:])
-	if s.namesMissing(batch.Entries) {
+	names := s.cachedNames(batch.Entries)
+	if len(names.missing) > 0 {
 		// The head row before new names, as in every append: two servers
 		// would otherwise each wait for a name the other inserted.
 		if err := tx.send(ctx, b).Close(); err != nil {
 			return racedOr(err)
 		}
 		b = &pgx.Batch{}
-	}
-	names, err := s.resolveNames(ctx, tx, batch.Entries)
-	if err != nil {
-		return err
+		if err := names.resolve(ctx, tx); err != nil {
+			return err
+		}
 	}
 	queueWrites(b, names, batch)
 	queueCommit(b)
@@ -157,12 +159,14 @@ func (s *Store) appendUnlocked(ctx context.Context, seal tooltrail.SealFunc, hea
 	return nil
 }
 
-// racedOr returns errRaced for an error of sqlMoveHead's guard or of a
-// call id taken meanwhile, else err wrapping tooltrail.ErrUnavailable.
+// racedOr returns errRaced wrapping err for an error of sqlMoveHead's
+// guard, else err wrapping tooltrail.ErrUnavailable. A unique violation
+// counts as a race too, as a safety net: past the guard no id of the
+// batch can be taken, and a call id only by a batch that moved the head.
 func racedOr(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (pgErr.Code == codeDivisionByZero || pgErr.Code == codeUniqueViolation) {
-		return errRaced
+		return fmt.Errorf("%w: %w", errRaced, err)
 	}
 	return unavailable("write batch", err)
 }

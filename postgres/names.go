@@ -29,6 +29,7 @@ JOIN unnest($1::smallint[], $2::text[]) AS i(kind, value) ON n.kind = i.kind AND
 type names struct {
 	ids      map[dict.Key]int64
 	resolved map[dict.Key]int64
+	missing  []dict.Key // not in the cache, not yet resolved
 }
 
 // id returns the id of value of kind; "" is NULL (not valid).
@@ -43,14 +44,19 @@ func (n *names) id(kind int16, value string) (id int64, ok bool) {
 // entries, from the cache or, in one statement, from the dictionary in tx,
 // inserting the new ones.
 func (s *Store) resolveNames(ctx context.Context, tx querier, entries []tooltrail.Entry) (*names, error) {
+	n := s.cachedNames(entries)
+	if err := n.resolve(ctx, tx); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// cachedNames returns the ids the cache holds of the values of entries;
+// the values it does not hold wait in n.missing for resolve.
+func (s *Store) cachedNames(entries []tooltrail.Entry) *names {
 	n := &names{ids: make(map[dict.Key]int64), resolved: make(map[dict.Key]int64)}
-	var (
-		kinds  []int16
-		values []string
-	)
 	for i := range entries {
-		e := &entries[i]
-		for _, k := range entryKeys(e) {
+		for _, k := range entryKeys(&entries[i]) {
 			if k.Value == "" {
 				continue
 			}
@@ -60,25 +66,38 @@ func (s *Store) resolveNames(ctx context.Context, tx querier, entries []tooltrai
 			id, ok := s.names.Get(k)
 			n.ids[k] = id
 			if !ok {
-				kinds, values = append(kinds, k.Kind), append(values, k.Value)
+				n.missing = append(n.missing, k)
 			}
 		}
 	}
-	if len(kinds) == 0 {
-		return n, nil
+	return n
+}
+
+// resolve puts the missing names into the dictionary in tx, in one
+// statement (two when another transaction inserted one meanwhile), and
+// records their ids. Errors wrap tooltrail.ErrUnavailable.
+func (n *names) resolve(ctx context.Context, tx querier) error {
+	if len(n.missing) == 0 {
+		return nil
+	}
+	kinds := make([]int16, len(n.missing))
+	values := make([]string, len(n.missing))
+	for i, k := range n.missing {
+		kinds[i], values[i] = k.Kind, k.Value
 	}
 	if err := n.scan(ctx, tx, sqlResolveNames, kinds, values); err != nil {
-		return nil, err
+		return err
 	}
 	if len(n.resolved) < len(kinds) {
 		if err := n.scan(ctx, tx, sqlLookUpNames, kinds, values); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(n.resolved) < len(kinds) {
-		return nil, fmt.Errorf("postgres: %w: %d of %d names did not resolve", tooltrail.ErrUnavailable, len(kinds)-len(n.resolved), len(kinds))
+		return fmt.Errorf("postgres: %w: %d of %d names did not resolve", tooltrail.ErrUnavailable, len(kinds)-len(n.resolved), len(kinds))
 	}
-	return n, nil
+	n.missing = nil
+	return nil
 }
 
 // scan runs a statement that returns (id, kind, value) rows and records them.
@@ -106,16 +125,4 @@ func (n *names) scan(ctx context.Context, tx querier, query string, kinds []int1
 func entryKeys(e *tooltrail.Entry) [4]dict.Key {
 	return [...]dict.Key{{Kind: dict.KindTool, Value: e.ToolName}, {Kind: dict.KindSession, Value: e.SessionID},
 		{Kind: dict.KindTask, Value: e.TaskID}, {Kind: dict.KindUser, Value: e.UserID}}
-}
-
-// namesMissing tells whether a value of entries is not in the cache.
-func (s *Store) namesMissing(entries []tooltrail.Entry) bool {
-	for i := range entries {
-		for _, k := range entryKeys(&entries[i]) {
-			if _, ok := s.names.Get(k); k.Value != "" && !ok {
-				return true
-			}
-		}
-	}
-	return false
 }

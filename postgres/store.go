@@ -46,6 +46,14 @@ type Store struct {
 	names    *dict.Cache
 	frontier *frontier.Cache
 	shared   atomic.Bool // another server appended lately: appends lock the head row first
+	paths    appendPaths
+}
+
+// appendPaths counts the ways appends went, for tests and operators.
+type appendPaths struct {
+	unlocked atomic.Int64 // tried in one round trip
+	raced    atomic.Int64 // of those, found the head moved and went locked
+	locked   atomic.Int64 // locked the head row first (raced ones included)
 }
 
 var _ tooltrail.Store = (*Store)(nil)

@@ -12,11 +12,13 @@ import (
 )
 
 // TestServersTakingTurns appends through two stores on one schema in
-// turns, so that a store often finds the head moved since the batch it
-// made last (its one-round-trip append must then write nothing and
-// append with the head locked), and checks what a user would: every call
-// answered with the entry it made or, for a call id the other server
-// took meanwhile, that entry replayed; ids dense; the log verifying.
+// turns. Before each step both stores forget that the other appended, so
+// each step tries the one-round-trip append: on the head the store made
+// last it must go through; on a head the other store moved since, it must
+// write nothing and append with the head locked. It checks what a user
+// would: every call answered with the entry it made or, for a call id the
+// other server took meanwhile, that entry replayed; ids dense; the other
+// server reading the same leaf; the log verifying.
 func TestServersTakingTurns(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.FreshSchema(t, url)
@@ -27,33 +29,57 @@ func TestServersTakingTurns(t *testing.T) {
 		stores[i] = openStore(t, url, schema)
 		logs[i] = newLog(t, stores[i])
 	}
+	// path: "locked" for a store's first append (it knows no head yet),
+	// "unlocked" on its own head, "raced" on a head the other moved.
 	steps := []struct {
 		name   string
 		server int
 		call   tooltrail.Call
 		replay bool
+		path   string
 	}{
-		{"FirstOnA", 0, tooltrail.Call{ToolName: "read"}, false},
-		{"AAgainAlone", 0, tooltrail.Call{ToolName: "read"}, false},
-		{"AAgainNewNames", 0, tooltrail.Call{ToolName: "write", SessionID: "s1", TaskID: "t1", UserID: "u1"}, false},
-		{"BAfterA", 1, tooltrail.Call{ToolName: "read"}, false},
-		{"AAfterB", 0, tooltrail.Call{ToolName: "read"}, false},
-		{"AAfterBNewNames", 1, tooltrail.Call{ToolName: "grep", SessionID: "s2"}, false},
-		{"ANewNamesAfterB", 0, tooltrail.Call{ToolName: "find", SessionID: "s3", TaskID: "t3"}, false},
-		{"BCallID", 1, tooltrail.Call{ToolName: "pay", CallID: "call-1", Arguments: map[string]int{"cents": 5}}, false},
-		{"ASameCallIDAfterB", 0, tooltrail.Call{ToolName: "pay", CallID: "call-1", Arguments: map[string]int{"cents": 5}}, true},
-		{"ACallIDAgain", 0, tooltrail.Call{ToolName: "pay", CallID: "call-2"}, false},
-		{"BSameCallIDAfterA", 1, tooltrail.Call{ToolName: "pay", CallID: "call-2"}, true},
-		{"BAgain", 1, tooltrail.Call{ToolName: "read"}, false},
-		{"ALast", 0, tooltrail.Call{ToolName: "read"}, false},
+		{"FirstOnA", 0, tooltrail.Call{ToolName: "read"}, false, "locked"},
+		{"AAgainAlone", 0, tooltrail.Call{ToolName: "read"}, false, "unlocked"},
+		{"AAgainNewNames", 0, tooltrail.Call{ToolName: "write", SessionID: "s1", TaskID: "t1", UserID: "u1"}, false, "unlocked"},
+		{"FirstOnBAfterA", 1, tooltrail.Call{ToolName: "read"}, false, "locked"},
+		{"AAfterB", 0, tooltrail.Call{ToolName: "read"}, false, "raced"},
+		{"BNewNamesAfterA", 1, tooltrail.Call{ToolName: "grep", SessionID: "s2"}, false, "raced"},
+		{"BAgainNewNames", 1, tooltrail.Call{ToolName: "grep", SessionID: "s4", TaskID: "t4"}, false, "unlocked"},
+		{"ANewNamesAfterB", 0, tooltrail.Call{ToolName: "find", SessionID: "s3", TaskID: "t3"}, false, "raced"},
+		{"BCallIDAfterA", 1, tooltrail.Call{ToolName: "pay", CallID: "call-1", Arguments: map[string]int{"cents": 5}}, false, "raced"},
+		// A replay writes nothing, so its stale head does not matter.
+		{"ASameCallIDAfterB", 0, tooltrail.Call{ToolName: "pay", CallID: "call-1", Arguments: map[string]int{"cents": 5}}, true, "unlocked"},
+		{"ACallIDAgain", 0, tooltrail.Call{ToolName: "pay", CallID: "call-2"}, false, "raced"},
+		{"BSameCallIDAfterA", 1, tooltrail.Call{ToolName: "pay", CallID: "call-2"}, true, "unlocked"},
+		{"BAgain", 1, tooltrail.Call{ToolName: "read"}, false, "raced"},
+		{"ALast", 0, tooltrail.Call{ToolName: "read"}, false, "raced"},
 	}
 	var next int64 = 1
 	firstOf := make(map[string]int64)
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
+			for _, s := range stores {
+				s.ForgetShared()
+			}
+			u0, r0, l0 := stores[st.server].AppendPaths()
 			r, err := logs[st.server].Record(ctx, st.call)
 			if err != nil {
 				t.Fatal(err)
+			}
+			u1, r1, l1 := stores[st.server].AppendPaths()
+			var path string
+			switch d := [3]int64{u1 - u0, r1 - r0, l1 - l0}; d {
+			case [3]int64{0, 0, 1}:
+				path = "locked"
+			case [3]int64{1, 0, 0}:
+				path = "unlocked"
+			case [3]int64{1, 1, 1}:
+				path = "raced"
+			default:
+				path = fmt.Sprintf("unlocked %d, raced %d, locked %d", d[0], d[1], d[2])
+			}
+			if path != st.path {
+				t.Errorf("the append went %s, want %s", path, st.path)
 			}
 			if r.Replayed != st.replay {
 				t.Fatalf("receipt %+v: replayed %t, want %t", r, r.Replayed, st.replay)

@@ -15,7 +15,10 @@ import (
 // a finished one, so once the WAL holds walBackstop frames the
 // checkpointer takes the write lock for a last pass over what the
 // writers added since its previous one: short, because that pass copied
-// the rest.
+// the rest. When that pass left much more behind (a read holding an older
+// snapshot, which no checkpoint may overwrite), it does not take the
+// lock: the WAL then grows until the read ends, as it would have with
+// SQLite's own checkpoints.
 const (
 	checkpointEvery = 100 * time.Millisecond
 	walBackstop     = 4096 // frames (of 4 KiB pages): 16 MiB of WAL
@@ -31,12 +34,15 @@ type checkpointer struct {
 	done chan struct{}
 }
 
-// runCheckpointer checkpoints every checkpointEvery while anything was
-// committed since the last round, until stop is closed. Errors are logged
+// runCheckpointer checkpoints every checkpointEvery while an append, move
+// or purge committed since the last round, until stop is closed. Errors are logged
 // once a streak; the WAL keeps every commit meanwhile.
 func (s *Store) runCheckpointer() {
 	ck := s.ck
 	defer close(ck.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-ck.stop; cancel() }() // a stalled pass does not hold up Close
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	var seen int64
@@ -49,8 +55,10 @@ func (s *Store) runCheckpointer() {
 		}
 		if n := s.commits.Load(); n != seen {
 			seen = n
-			err := s.checkpoint(context.Background())
+			err := s.checkpoint(ctx)
 			switch {
+			case ctx.Err() != nil:
+				return
 			case err != nil && !failing:
 				s.logger.Error("sqlite: checkpointing the WAL into the database file failed; the WAL keeps every commit, and the checkpointer retries", "err", err)
 			case err == nil && failing:
@@ -62,26 +70,27 @@ func (s *Store) runCheckpointer() {
 }
 
 // checkpoint runs one round: a checkpoint beside the writers and, when the
-// WAL has grown past walBackstop, one more with the write lock held, which
-// lets the next append start the WAL over. Errors wrap
+// WAL has grown past walBackstop and that checkpoint copied all but the
+// last walBackstop/2 frames, one more with the write lock held, which lets
+// the next append start the WAL over. Errors wrap
 // tooltrail.ErrUnavailable.
 func (s *Store) checkpoint(ctx context.Context) error {
-	frames, err := s.walCheckpoint(ctx)
-	if err != nil || frames < walBackstop {
+	frames, done, err := s.walCheckpoint(ctx)
+	if err != nil || frames < walBackstop || frames-done > walBackstop/2 {
 		return err
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, err = s.walCheckpoint(ctx)
+	_, _, err = s.walCheckpoint(ctx)
 	return err
 }
 
 // walCheckpoint runs sqlCheckpoint on the checkpointer's connection and
-// returns how many frames the WAL holds.
-func (s *Store) walCheckpoint(ctx context.Context) (frames int64, err error) {
-	var busy, done int64
+// returns how many frames the WAL holds and how many of them are copied.
+func (s *Store) walCheckpoint(ctx context.Context) (frames, done int64, err error) {
+	var busy int64
 	if err := s.ckw.QueryRowContext(ctx, sqlCheckpoint).Scan(&busy, &frames, &done); err != nil {
-		return 0, unavailable("checkpoint", err)
+		return 0, 0, unavailable("checkpoint", err)
 	}
-	return frames, nil
+	return frames, done, nil
 }

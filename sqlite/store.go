@@ -42,7 +42,7 @@ type Config struct {
 type Store struct {
 	w     *sql.DB    // the one write connection
 	r     *sql.DB    // readers
-	wmu   sync.Mutex // serialises Append and Purge
+	wmu   sync.Mutex // serialises appends, purges, the indexer's moves and the checkpointer's last pass
 	stmts *stmtCache // of w
 	names *dict.Cache
 	// tokenByHash is prepared once on the readers: every request of a
@@ -100,7 +100,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return db, nil
 	}
 	// The write connection: appends, purges and tokens, durable at
-	// commit. It never checkpoints: the checkpointer does (checkpointer.go).
+	// commit. Its commits do not checkpoint: the checkpointer does
+	// (checkpointer.go), and closing it at Close does a last one.
 	w, err := openDB("_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_pragma=busy_timeout(10000)" +
 		"&_pragma=cache_size(-65536)&_pragma=foreign_keys(0)")

@@ -54,9 +54,10 @@ func (c *Cache) Get(head tooltrail.Head) map[int64]tlog.Hash {
 	return c.hashes
 }
 
-// Latest returns the head of the frontier cached and its hashes, or ok
-// false when none is: the head the store committed last, which is still
-// the log's head unless another process appended since.
+// Latest returns the head whose frontier was Set last and its hashes, or
+// ok false when none is cached. It is the log's head unless another
+// process (or a concurrent append of this one) appended since; the caller
+// must check that before writing on it, and must not change the map.
 func (c *Cache) Latest() (head tooltrail.Head, hashes map[int64]tlog.Hash, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
