@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -26,7 +27,8 @@ import (
 //	tooltrail_http_requests_total       requests, by route pattern and status code
 //	tooltrail_http_request_seconds      request duration, by route pattern
 //
-// and the Go runtime and process collectors.
+// and the Go runtime and process collectors, and whatever a store reports
+// through Watch.
 type Metrics struct {
 	registry       *prometheus.Registry
 	records        prometheus.Counter
@@ -101,6 +103,23 @@ func (m *Metrics) Committed(n int, took time.Duration) {
 // [tooltrail.Observer].
 func (m *Metrics) Failed(n int, err error) {
 	m.storeErrors.Inc()
+}
+
+// Watch exports one number a store (or anything else) reports: a gauge,
+// or a counter when counter is set, read from value at every scrape, which
+// must be cheap and safe for concurrent use. Errors: a name that is
+// registered already.
+func (m *Metrics) Watch(name, help string, counter bool, value func() float64) error {
+	var c prometheus.Collector
+	if counter {
+		c = prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, value)
+	} else {
+		c = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, value)
+	}
+	if err := m.registry.Register(c); err != nil {
+		return fmt.Errorf("metric %s: %w", name, err)
+	}
+	return nil
 }
 
 // attach makes tooltrail_queue_depth report the queue depth of log.

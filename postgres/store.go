@@ -49,7 +49,7 @@ type Store struct {
 	paths    appendPaths
 }
 
-// appendPaths counts the ways appends went, for tests and operators.
+// appendPaths counts the ways appends went (see Stats).
 type appendPaths struct {
 	unlocked atomic.Int64 // tried in one round trip
 	raced    atomic.Int64 // of those, found the head moved and went locked

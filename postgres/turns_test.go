@@ -61,14 +61,15 @@ func TestServersTakingTurns(t *testing.T) {
 			for _, s := range stores {
 				s.ForgetShared()
 			}
-			u0, r0, l0 := stores[st.server].AppendPaths()
+			before := stores[st.server].Stats()
 			r, err := logs[st.server].Record(ctx, st.call)
 			if err != nil {
 				t.Fatal(err)
 			}
-			u1, r1, l1 := stores[st.server].AppendPaths()
+			after := stores[st.server].Stats()
 			var path string
-			switch d := [3]int64{u1 - u0, r1 - r0, l1 - l0}; d {
+			switch d := [3]int64{after.UnlockedAppends - before.UnlockedAppends, after.RacedAppends - before.RacedAppends,
+				after.LockedAppends - before.LockedAppends}; d {
 			case [3]int64{0, 0, 1}:
 				path = "locked"
 			case [3]int64{1, 0, 0}:

@@ -56,6 +56,7 @@ func (s *Store) runCheckpointer() {
 		if n := s.commits.Load(); n != seen {
 			seen = n
 			err := s.checkpoint(ctx)
+			s.stats.checkpoints.Add(1)
 			switch {
 			case ctx.Err() != nil:
 				return
@@ -65,6 +66,9 @@ func (s *Store) runCheckpointer() {
 				s.logger.Info("sqlite: checkpointing the WAL works again")
 			}
 			failing = err != nil
+			if failing {
+				s.stats.checkpointFailures.Add(1)
+			}
 		}
 	}
 }
@@ -76,11 +80,15 @@ func (s *Store) runCheckpointer() {
 // tooltrail.ErrUnavailable.
 func (s *Store) checkpoint(ctx context.Context) error {
 	frames, done, err := s.walCheckpoint(ctx)
+	if err == nil {
+		s.stats.walFrames.Store(frames)
+	}
 	if err != nil || frames < walBackstop || frames-done > walBackstop/2 {
 		return err
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	s.stats.lockedCheckpoints.Add(1)
 	_, _, err = s.walCheckpoint(ctx)
 	return err
 }

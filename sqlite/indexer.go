@@ -103,6 +103,7 @@ func (s *Store) runIndexer() {
 		}
 		failing = err != nil
 		if failing {
+			s.stats.moveFailures.Add(1)
 			select {
 			case <-time.After(time.Second):
 			case <-ix.stop:

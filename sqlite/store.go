@@ -56,9 +56,12 @@ type Store struct {
 	ckw         *sql.DB      // the checkpointer's connection
 	ck          *checkpointer
 	commits     atomic.Int64 // commits of appends, moves and purges, for the checkpointer
-	logger      *slog.Logger
-	closeOnce   sync.Once
-	closeErr    error
+	stats       struct {     // what Stats reports besides waiting
+		moveFailures, walFrames, checkpoints, checkpointFailures, lockedCheckpoints atomic.Int64
+	}
+	logger    *slog.Logger
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ tooltrail.Store = (*Store)(nil)

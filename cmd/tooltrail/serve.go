@@ -127,6 +127,9 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}
 	metrics := httpapi.NewMetrics()
+	if err := watchStore(metrics, store); err != nil {
+		return errors.Join(err, closeStore(store))
+	}
 	if c.commitTimeout <= 0 {
 		return errors.Join(usagef("--commit-timeout must be positive, got %v", c.commitTimeout), closeStore(store))
 	}

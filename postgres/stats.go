@@ -1,0 +1,20 @@
+package postgres
+
+// Stats counts how this store's appends went since Open, for metrics: on
+// a database that several servers share, RacedAppends and LockedAppends
+// grow with how often they take turns.
+type Stats struct {
+	UnlockedAppends int64 // tried in one round trip on the head this store made last
+	RacedAppends    int64 // of those, found the head moved (nothing written) and locked instead
+	LockedAppends   int64 // locked the head row first (the raced ones included)
+}
+
+// Stats returns the counts of this store's appends. It does no I/O and
+// cannot fail.
+func (s *Store) Stats() Stats {
+	return Stats{
+		UnlockedAppends: s.paths.unlocked.Load(),
+		RacedAppends:    s.paths.raced.Load(),
+		LockedAppends:   s.paths.locked.Load(),
+	}
+}

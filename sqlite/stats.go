@@ -1,0 +1,25 @@
+package sqlite
+
+// Stats is what the store's background work has done since Open, for
+// metrics.
+type Stats struct {
+	IndexWaiting       int64 // about how many entries wait to be moved into the filter indexes
+	MoveFailures       int64 // rounds of moves into the indexes that failed (the entries stay readable)
+	WALFrames          int64 // frames the WAL held at the checkpointer's last round
+	Checkpoints        int64 // checkpointer rounds
+	CheckpointFailures int64 // checkpointer rounds that failed (the WAL keeps every commit)
+	LockedCheckpoints  int64 // rounds that took the write lock for a last pass
+}
+
+// Stats returns what the store's indexer and checkpointer have done. It
+// does no I/O and cannot fail.
+func (s *Store) Stats() Stats {
+	return Stats{
+		IndexWaiting:       max(0, s.waiting.Load()),
+		MoveFailures:       s.stats.moveFailures.Load(),
+		WALFrames:          s.stats.walFrames.Load(),
+		Checkpoints:        s.stats.checkpoints.Load(),
+		CheckpointFailures: s.stats.checkpointFailures.Load(),
+		LockedCheckpoints:  s.stats.lockedCheckpoints.Load(),
+	}
+}
