@@ -21,12 +21,20 @@ import (
 // every 100 ms raised the p99 of a steady 1,000 records/s from 9 ms to
 // 18 ms; moves of at most 128 rows every 25 ms cut 16 callers' records a
 // second from 10,400 to 7,000.
+//
+// A move's size is also bounded by time: at most indexMax entries, and
+// fewer where each costs more (at 10M entries an entry's index entries
+// land on pages of their own, and a move of 1,024 held the lock for about
+// 100 ms): each move is sized from the last one's rate to hold the lock
+// about indexMoveTime, as purge chunks are.
 const (
-	indexQuick = 10 * time.Millisecond
-	indexFew   = 64
-	indexDelay = 100 * time.Millisecond
-	indexBatch = 4096
-	indexMax   = 1024
+	indexQuick    = 10 * time.Millisecond
+	indexFew      = 64
+	indexDelay    = 100 * time.Millisecond
+	indexBatch    = 4096
+	indexMax      = 1024
+	indexMin      = 64
+	indexMoveTime = 20 * time.Millisecond
 )
 
 // The statements of a move of recent entries up to an id.
@@ -47,10 +55,11 @@ type indexer struct {
 	stop chan struct{}
 	done chan struct{}
 	err  chan error // the last move's error, for Close
+	size int        // of the next move; only the indexer goroutine uses it
 }
 
 func newIndexer() *indexer {
-	return &indexer{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), err: make(chan error, 1)}
+	return &indexer{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), err: make(chan error, 1), size: indexMax}
 }
 
 // nudge tells the indexer that entries were appended; it never blocks.
@@ -112,14 +121,18 @@ func (s *Store) runIndexer() {
 	}
 }
 
-// indexWaiting moves what waits in recent, indexMax at a time with the
-// write lock let go in between, until less than a full move is left or
-// the store closes.
+// indexWaiting moves what waits in recent, a move at a time (see
+// indexMoveTime) with the write lock let go in between, until less than a
+// full move is left or the store closes.
 func (s *Store) indexWaiting() error {
 	for {
-		n, err := s.indexSome(context.Background(), indexMax)
+		size := s.ix.size
+		n, held, err := s.indexSome(context.Background(), size)
 		s.ix.report(err)
-		if err != nil || n < indexMax {
+		if err == nil && n == size {
+			s.ix.size = nextChunk(size, held, indexMoveTime, indexMin, indexMax)
+		}
+		if err != nil || n < size {
 			return err
 		}
 		select {
@@ -146,7 +159,7 @@ func (ix *indexer) report(err error) {
 // every entry in the entries table. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) IndexPending(ctx context.Context) error {
 	for {
-		n, err := s.indexSome(ctx, indexMax)
+		n, _, err := s.indexSome(ctx, indexMax)
 		if err != nil || n < indexMax {
 			return err
 		}
@@ -154,10 +167,18 @@ func (s *Store) IndexPending(ctx context.Context) error {
 }
 
 // indexSome moves the oldest max entries of recent into entries and counts
-// in one transaction, and returns how many it moved.
-func (s *Store) indexSome(ctx context.Context, max int) (int, error) {
+// in one transaction, and returns how many it moved and how long it held
+// the write lock.
+func (s *Store) indexSome(ctx context.Context, max int) (int, time.Duration, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	start := time.Now()
+	n, err := s.indexLocked(ctx, max)
+	return n, time.Since(start), err
+}
+
+// indexLocked is indexSome, with the write lock held.
+func (s *Store) indexLocked(ctx context.Context, max int) (int, error) {
 	tx, err := s.ixw.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, unavailable("begin index", err)
