@@ -108,7 +108,7 @@ func (m *Metrics) Failed(n int, err error) {
 // Watch exports one number a store (or anything else) reports: a gauge,
 // or a counter when counter is set, read from value at every scrape, which
 // must be cheap and safe for concurrent use. Errors: a name that is
-// registered already.
+// registered already, or one the registry refuses as a metric name.
 func (m *Metrics) Watch(name, help string, counter bool, value func() float64) error {
 	var c prometheus.Collector
 	if counter {

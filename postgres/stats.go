@@ -4,9 +4,9 @@ package postgres
 // a database that several servers share, RacedAppends and LockedAppends
 // grow with how often they take turns.
 type Stats struct {
-	UnlockedAppends int64 // tried in one round trip on the head this store made last
-	RacedAppends    int64 // of those, found the head moved (nothing written) and locked instead
-	LockedAppends   int64 // locked the head row first (the raced ones included)
+	UnlockedAppends int64 // batches tried in one round trip on the head this store made last (raced and failed ones included)
+	RacedAppends    int64 // of those, batches that found the head moved (nothing written) and locked it after all
+	LockedAppends   int64 // batches that locked the head row, first or after a race
 }
 
 // Stats returns the counts of this store's appends. It does no I/O and

@@ -53,7 +53,7 @@ type Store struct {
 type appendPaths struct {
 	unlocked atomic.Int64 // tried in one round trip
 	raced    atomic.Int64 // of those, found the head moved and went locked
-	locked   atomic.Int64 // locked the head row first (raced ones included)
+	locked   atomic.Int64 // locked the head row, first or after a race
 }
 
 var _ tooltrail.Store = (*Store)(nil)

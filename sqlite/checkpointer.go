@@ -89,7 +89,9 @@ func (s *Store) checkpoint(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.stats.lockedCheckpoints.Add(1)
-	_, _, err = s.walCheckpoint(ctx)
+	if frames, _, err = s.walCheckpoint(ctx); err == nil {
+		s.stats.walFrames.Store(frames)
+	}
 	return err
 }
 

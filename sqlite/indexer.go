@@ -154,16 +154,18 @@ func (ix *indexer) report(err error) {
 }
 
 // IndexPending moves every recorded entry that is not yet in the filter
-// indexes into them now, in transactions of at most indexMax entries. The
+// indexes into them now, in transactions sized as the indexer's are (see
+// indexMoveTime), with the write lock let go between them. The
 // store does this by itself in the background; it is for a caller about to
 // copy or inspect the database file with other tools, which then find
 // every entry in the entries table. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) IndexPending(ctx context.Context) error {
-	for {
-		n, _, err := s.indexSome(ctx, indexMax)
-		if err != nil || n < indexMax {
+	for size := indexMax; ; {
+		n, held, err := s.indexSome(ctx, size)
+		if err != nil || n < size {
 			return err
 		}
+		size = nextChunk(size, held, indexMoveTime, indexMin, indexMax)
 	}
 }
 

@@ -23,7 +23,7 @@ type countKey struct {
 // as large.
 const (
 	purgeChunkTime  = 20 * time.Millisecond
-	purgeChunkFirst = 500
+	purgeChunkFirst = 128 // doubling reaches any size within a few chunks
 	purgeChunkMin   = 50
 	purgeChunkMax   = 20_000
 )
@@ -52,11 +52,11 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 // that held the write lock for took: what would take target at that rate,
 // at most twice size, within lo and hi.
 func nextChunk(size int, took, target time.Duration, lo, hi int) int {
-	next := 2 * size
+	next := 2 * int64(size)
 	if took > 0 {
-		next = min(next, int(int64(size)*int64(target)/int64(took)))
+		next = min(next, int64(size)*int64(target)/int64(took))
 	}
-	return max(lo, min(hi, next))
+	return int(max(int64(lo), min(int64(hi), next)))
 }
 
 // purgeCutoff returns the id of the newest entry to delete: the last entry
@@ -123,20 +123,23 @@ func (s *Store) purgeLocked(ctx context.Context, cutoff int64, size int) (int64,
 			return 0, unavailable("purge counts", err)
 		}
 	}
+	var fromRecent int64
 	if n < int64(size) {
 		res, err := tx.ExecContext(ctx, "DELETE FROM recent WHERE id IN (SELECT id FROM recent WHERE id <= ? ORDER BY id LIMIT ?)", cutoff, int64(size)-n)
 		if err != nil {
 			return 0, unavailable("purge", err)
 		}
-		more, err := res.RowsAffected()
-		if err != nil {
+		if fromRecent, err = res.RowsAffected(); err != nil {
 			return 0, unavailable("purge", err)
 		}
-		n += more
+		n += fromRecent
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, unavailable("commit purge", err)
 	}
 	s.commits.Add(1)
+	if fromRecent > 0 && s.waiting.Add(-fromRecent) < 0 {
+		s.waiting.Store(0)
+	}
 	return n, nil
 }

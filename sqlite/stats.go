@@ -1,11 +1,11 @@
 package sqlite
 
-// Stats is what the store's background work has done since Open, for
-// metrics.
+// Stats is what the store's background work is doing (IndexWaiting,
+// WALFrames) and has done since Open (the counts), for metrics.
 type Stats struct {
 	IndexWaiting       int64 // about how many entries wait to be moved into the filter indexes
 	MoveFailures       int64 // rounds of moves into the indexes that failed (the entries stay readable)
-	WALFrames          int64 // frames the WAL held at the checkpointer's last round
+	WALFrames          int64 // frames the WAL held at the checkpointer's last successful pass
 	Checkpoints        int64 // checkpointer rounds
 	CheckpointFailures int64 // checkpointer rounds that failed (the WAL keeps every commit)
 	LockedCheckpoints  int64 // rounds that took the write lock for a last pass

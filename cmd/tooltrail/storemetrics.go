@@ -30,7 +30,7 @@ func watchStore(metrics *httpapi.Metrics, store tooltrail.Store) error {
 				stat(func(st sqlite.Stats) int64 { return st.IndexWaiting })},
 			{"tooltrail_sqlite_index_move_failures_total", "Rounds of moves into the filter indexes that failed; the entries stay readable and later rounds retry.", true,
 				stat(func(st sqlite.Stats) int64 { return st.MoveFailures })},
-			{"tooltrail_sqlite_wal_frames", "Frames (pages) the WAL held at the checkpointer's last round.", false,
+			{"tooltrail_sqlite_wal_frames", "Frames (pages) the WAL held at the checkpointer's last successful pass.", false,
 				stat(func(st sqlite.Stats) int64 { return st.WALFrames })},
 			{"tooltrail_sqlite_checkpoints_total", "Checkpointer rounds.", true,
 				stat(func(st sqlite.Stats) int64 { return st.Checkpoints })},
@@ -44,11 +44,11 @@ func watchStore(metrics *httpapi.Metrics, store tooltrail.Store) error {
 			return func() float64 { return float64(f(s.Stats())) }
 		}
 		ms = []storeMetric{
-			{"tooltrail_postgres_appends_unlocked_total", "Appends tried in one round trip on the head this server made last.", true,
+			{"tooltrail_postgres_appends_unlocked_total", "Batches this server tried to write in one round trip on the head it made last (raced and failed ones included).", true,
 				stat(func(st postgres.Stats) int64 { return st.UnlockedAppends })},
-			{"tooltrail_postgres_appends_raced_total", "Of those, appends that found another server had moved the head and locked it instead.", true,
+			{"tooltrail_postgres_appends_raced_total", "Of those, batches that found another server had moved the head, wrote nothing, and locked the head row after all.", true,
 				stat(func(st postgres.Stats) int64 { return st.RacedAppends })},
-			{"tooltrail_postgres_appends_locked_total", "Appends that locked the head row first.", true,
+			{"tooltrail_postgres_appends_locked_total", "Batches that locked the head row, first or after a race.", true,
 				stat(func(st postgres.Stats) int64 { return st.LockedAppends })},
 		}
 	}
