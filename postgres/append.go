@@ -79,10 +79,7 @@ func (s *Store) appendLocked(ctx context.Context, seal tooltrail.SealFunc) error
 	if err != nil {
 		return err
 	}
-	cached, known, _ := s.frontier.Latest()
-	if known != nil && (cached.Size != head.Size || cached.Root != head.Root) {
-		known = nil
-	}
+	known := s.frontier.Get(head)
 	s.shared.Store(known == nil && head.Size > 0)
 	atx := &appendTx{tx: tx, head: head, Reader: frontier.Reader{Size: head.Size, Known: maps.Clone(known),
 		Read: func(ctx context.Context, indexes []int64, dst map[int64]tlog.Hash) error {

@@ -46,7 +46,9 @@ func (s *Store) runCheckpointer() {
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	var seen int64
-	failing := false
+	streak := failureStreak{logger: s.logger, failures: &s.stats.checkpointFailures,
+		failed:    "sqlite: checkpointing the WAL into the database file failed; the WAL keeps every commit, and the checkpointer retries",
+		recovered: "sqlite: checkpointing the WAL works again"}
 	for {
 		select {
 		case <-ck.stop:
@@ -57,18 +59,10 @@ func (s *Store) runCheckpointer() {
 			seen = n
 			err := s.checkpoint(ctx)
 			s.stats.checkpoints.Add(1)
-			switch {
-			case ctx.Err() != nil:
+			if ctx.Err() != nil {
 				return
-			case err != nil && !failing:
-				s.logger.Error("sqlite: checkpointing the WAL into the database file failed; the WAL keeps every commit, and the checkpointer retries", "err", err)
-			case err == nil && failing:
-				s.logger.Info("sqlite: checkpointing the WAL works again")
 			}
-			failing = err != nil
-			if failing {
-				s.stats.checkpointFailures.Add(1)
-			}
+			streak.note(err)
 		}
 	}
 }

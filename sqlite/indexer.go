@@ -76,7 +76,11 @@ func (ix *indexer) nudge() {
 func (s *Store) runIndexer() {
 	ix := s.ix
 	defer close(ix.done)
-	failing := false
+	// The entries stay in recent, where queries find them; the next
+	// append tries again after a pause.
+	streak := failureStreak{logger: s.logger, failures: &s.stats.moveFailures,
+		failed:    "sqlite: moving recent entries into the indexes failed; they stay readable, and later appends retry",
+		recovered: "sqlite: moving recent entries into the indexes works again"}
 	for {
 		select {
 		case <-ix.stop:
@@ -102,18 +106,7 @@ func (s *Store) runIndexer() {
 		}
 		quick.Stop()
 		timer.Stop()
-		err := s.indexWaiting()
-		switch {
-		case err != nil && !failing:
-			// The entries stay in recent, where queries find them; the
-			// next append tries again after a pause. Said once a streak.
-			s.logger.Error("sqlite: moving recent entries into the indexes failed; they stay readable, and later appends retry", "err", err)
-		case err == nil && failing:
-			s.logger.Info("sqlite: moving recent entries into the indexes works again")
-		}
-		failing = err != nil
-		if failing {
-			s.stats.moveFailures.Add(1)
+		if streak.note(s.indexWaiting()) {
 			select {
 			case <-time.After(time.Second):
 			case <-ix.stop:

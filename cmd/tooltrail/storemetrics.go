@@ -22,9 +22,7 @@ func watchStore(metrics *httpapi.Metrics, store tooltrail.Store) error {
 	var ms []storeMetric
 	switch s := store.(type) {
 	case *sqlite.Store:
-		stat := func(f func(sqlite.Stats) int64) func() float64 {
-			return func() float64 { return float64(f(s.Stats())) }
-		}
+		stat := func(f func(sqlite.Stats) int64) func() float64 { return statOf(s.Stats, f) }
 		ms = []storeMetric{
 			{"tooltrail_sqlite_index_waiting", "Entries recorded but not yet moved into the filter indexes (readable meanwhile).", false,
 				stat(func(st sqlite.Stats) int64 { return st.IndexWaiting })},
@@ -40,9 +38,7 @@ func watchStore(metrics *httpapi.Metrics, store tooltrail.Store) error {
 				stat(func(st sqlite.Stats) int64 { return st.LockedCheckpoints })},
 		}
 	case *postgres.Store:
-		stat := func(f func(postgres.Stats) int64) func() float64 {
-			return func() float64 { return float64(f(s.Stats())) }
-		}
+		stat := func(f func(postgres.Stats) int64) func() float64 { return statOf(s.Stats, f) }
 		ms = []storeMetric{
 			{"tooltrail_postgres_appends_unlocked_total", "Batches this server tried to write in one round trip on the head it made last (raced and failed ones included).", true,
 				stat(func(st postgres.Stats) int64 { return st.UnlockedAppends })},
@@ -57,4 +53,10 @@ func watchStore(metrics *httpapi.Metrics, store tooltrail.Store) error {
 		errs = append(errs, metrics.Watch(m.name, m.help, m.counter, m.value))
 	}
 	return errors.Join(errs...)
+}
+
+// statOf returns a metric's value: field f of the stats that stats returns
+// at each scrape.
+func statOf[S any](stats func() S, f func(S) int64) func() float64 {
+	return func() float64 { return float64(f(stats())) }
 }
