@@ -46,8 +46,11 @@ type Store interface {
 
 	// Purge deletes the payload of every entry recorded before the given
 	// time (every entry when before is zero) and returns how many it
-	// deleted. Leaf and tree hashes stay. It works in bounded batches, so
-	// that appends go on meanwhile.
+	// deleted: from its return no read finds them, and their call ids are
+	// free. Leaf and tree hashes stay. Appends go on meanwhile: a store
+	// deletes in bounded batches, or (sqlite.Store) makes the entries
+	// unreadable in one short transaction and deletes their rows in the
+	// background after.
 	Purge(ctx context.Context, before time.Time) (int64, error)
 
 	// Head returns the committed head of the log.

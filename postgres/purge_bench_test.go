@@ -43,5 +43,5 @@ func BenchmarkPurgeWhileRecording(b *testing.B) {
 		took := storetest.RecordConcurrently(b, log, 1000, n-old)
 		b.Logf("built %d entries (%d before the cutoff) in %v", n, old, took)
 	}
-	storetest.BenchPurgeWhileRecording(b, log, cutoff, old)
+	storetest.BenchPurgeWhileRecording(b, log, cutoff, old, nil)
 }

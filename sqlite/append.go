@@ -27,8 +27,8 @@ var chunkSizes = []int{rowsPerInsert, 16, 8, 4, 2, 1}
 const (
 	sqlUpdateHead     = "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1"
 	sqlReadHashes     = "SELECT idx, hash FROM hashes WHERE idx IN (SELECT value FROM json_each(?))"
-	sqlLeavesByCallID = `SELECT call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
-UNION ALL SELECT call_id, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1))`
+	sqlLeavesByCallID = `SELECT 'entries', id, call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
+UNION ALL SELECT 'recent', id, call_id, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1))`
 	sqlInsertEntries = "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES "
 	sqlInsertHashes  = "INSERT INTO hashes (idx, hash) VALUES "
 	entryCols        = 9
@@ -67,6 +67,13 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	if batch.Head.Size != head.Size+int64(len(batch.Entries)) {
 		return fmt.Errorf("sqlite: batch of %d entries would move the head from %d to %d", len(batch.Entries), head.Size, batch.Head.Size)
 	}
+	// A call id is free again once its entry is purged, but the unique
+	// index still holds it while the row waits for the eraser.
+	for _, row := range atx.purgedRows {
+		if _, err := tx.tx.ExecContext(ctx, "DELETE FROM "+row.table+" WHERE id = ?", row.id); err != nil {
+			return unavailable("erase a purged call id", err)
+		}
+	}
 	names := &nameResolver{tx: tx, cache: s.names, seen: make(map[dict.Key]int64)}
 	if err := insertEntries(ctx, tx, names, batch.Entries); err != nil {
 		return err
@@ -82,6 +89,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 		return unavailable("commit", err)
 	}
 	s.commits.Add(1)
+	s.appends.Add(1)
 	s.names.Add(names.seen)
 	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
 	s.waiting.Add(int64(len(batch.Entries)))
@@ -169,6 +177,15 @@ type appendTx struct {
 	tx   writeTx
 	head tooltrail.Head
 	frontier.Reader
+	// purgedRows are rows of purged entries that hold call ids of the
+	// batch: the append deletes them before it inserts.
+	purgedRows []tableRow
+}
+
+// tableRow is one row of entries or recent.
+type tableRow struct {
+	table string
+	id    int64
 }
 
 func (a *appendTx) Head() tooltrail.Head { return a.head }
@@ -221,11 +238,16 @@ func readHashesInto(ctx context.Context, q queryer, indexes []int64, dst map[int
 	return nil
 }
 
-// LeavesByCallID returns the leaves of the live entries holding callIDs.
+// LeavesByCallID returns the leaves of the live entries holding callIDs,
+// and keeps the rows of purged ones that do for the append to delete.
 func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error) {
 	list, err := json.Marshal(callIDs)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: call ids: %w", err)
+	}
+	through, err := readThrough(ctx, a.tx)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := a.tx.QueryContext(ctx, sqlLeavesByCallID, string(list))
 	if err != nil {
@@ -235,13 +257,18 @@ func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[st
 	out := make(map[string][]byte)
 	for rows.Next() {
 		var (
-			id   string
-			leaf []byte
+			row    tableRow
+			callID string
+			leaf   []byte
 		)
-		if err := rows.Scan(&id, &leaf); err != nil {
+		if err := rows.Scan(&row.table, &row.id, &callID, &leaf); err != nil {
 			return nil, unavailable("look up call ids", err)
 		}
-		out[id] = leaf
+		if row.id <= through {
+			a.purgedRows = append(a.purgedRows, row)
+			continue
+		}
+		out[callID] = leaf
 	}
 	if err := rows.Err(); err != nil {
 		return nil, unavailable("look up call ids", err)

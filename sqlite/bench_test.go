@@ -106,15 +106,20 @@ func benchDataSet(b *testing.B) (*tooltrail.Log, tooltrail.Store) {
 
 // BenchmarkPurgeWhileRecording purges the oldest tenth of the data set of
 // BenchmarkRead (or of the database in TOOLTRAIL_BENCH_DB, such as one
-// tooltrail bench built) while 16 writers keep recording. It changes the
-// data set: run it once (-benchtime 1x).
+// tooltrail bench built) while 16 writers keep recording, until the eraser
+// has deleted the purged rows. It changes the data set: run it once
+// (-benchtime 1x).
 func BenchmarkPurgeWhileRecording(b *testing.B) {
-	var log *tooltrail.Log
+	var (
+		log   *tooltrail.Log
+		store tooltrail.Store
+	)
 	if path := os.Getenv("TOOLTRAIL_BENCH_DB"); path != "" {
-		log, _ = openBenchLog(b, path, false)
+		log, store = openBenchLog(b, path, false)
 	} else {
-		log, _ = benchDataSet(b)
+		log, store = benchDataSet(b)
 	}
 	cutoff, old := storetest.PurgeCutoff(b, log)
-	storetest.BenchPurgeWhileRecording(b, log, cutoff, old)
+	s := store.(*sqlite.Store)
+	storetest.BenchPurgeWhileRecording(b, log, cutoff, old, func() bool { return s.Stats().EraseWaiting == 0 })
 }

@@ -38,13 +38,16 @@ const (
 	indexMoveTime = 20 * time.Millisecond
 )
 
-// The statements of a move of recent entries up to an id.
+// The statements of a move of recent entries up to an id. Purged entries
+// move too, for the eraser to delete, but not into counts, which a purge
+// took them off.
 const (
 	sqlIndexUpTo   = "SELECT coalesce(max(id), 0) FROM (SELECT id FROM recent ORDER BY id LIMIT ?)"
 	sqlIndexInsert = `INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf)
 SELECT id, ts, tool, session, task, user, confirmed, call_id, leaf FROM recent WHERE id <= ? ORDER BY id`
 	sqlIndexCounts = `INSERT INTO counts (tool, user, confirmed, n)
-SELECT tool, coalesce(user, 0), confirmed, count(*) FROM recent WHERE id <= ? GROUP BY tool, coalesce(user, 0), confirmed
+SELECT tool, coalesce(user, 0), confirmed, count(*) FROM recent WHERE id > (SELECT through FROM purged WHERE one = 1) AND id <= ?
+GROUP BY tool, coalesce(user, 0), confirmed
 ON CONFLICT (tool, user, confirmed) DO UPDATE SET n = n + excluded.n`
 	sqlIndexDelete = "DELETE FROM recent WHERE id <= ?"
 )

@@ -2,8 +2,31 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
+
+// A purge takes effect in one short transaction: it moves the purged
+// table's through (migration 0008) up to the newest entry it purges and
+// takes those entries off counts, and from its commit nothing reads them.
+// Their rows are deleted afterwards by the eraser (eraser.go). Deleting
+// the rows in the purge itself, in chunks of about 20 ms of the write lock
+// each, took 86 s for a million of 10M entries and raised the writers'
+// p99 to 157 ms: each row's eight index entries lie on pages of their own,
+// and the chunks' WAL made the checkpointer take the write lock for a
+// last pass every round (see docs/design.md). What a purge still does
+// outside the write lock is read the rows it purges once, to take them
+// off counts by tool, user and confirmed.
+
+// sqlPurgedCounts counts the indexed entries in an id range by the keys
+// of the counts table.
+const sqlPurgedCounts = `SELECT tool, coalesce(user, 0), confirmed, count(*) FROM entries
+WHERE id > ? AND id <= ? GROUP BY tool, coalesce(user, 0), confirmed`
+
+// errPurgeRaced says that another process purged between a purge's read
+// and its write.
+var errPurgeRaced = errors.New("sqlite: another purge of this database moved first")
 
 // countKey is one row of the counts table.
 type countKey struct {
@@ -11,64 +34,159 @@ type countKey struct {
 	confirmed  bool
 }
 
-// A purge deletes in transactions (chunks) sized to hold the write lock
-// for about purgeChunkTime each, so that appends wait at most about that
-// long, and lets go of it between them. What an entry costs to delete
-// varies a hundredfold: 70-140 µs at 10M entries of the realistic
-// workload, where each of its eight index entries sits on a page of its
-// own, and a few µs in a small log; a fixed size either stalled appends
-// at scale (chunks of 5,000 took 0.3 s each at 10M, and the writers' p99
-// was 2.3 s) or made a purge of a small log commit far more often than it
-// needed to. Each chunk is sized from the last one's rate, at most twice
-// as large.
-const (
-	purgeChunkTime  = 20 * time.Millisecond
-	purgeChunkFirst = 128 // doubling reaches any size within a few chunks
-	purgeChunkMin   = 50
-	purgeChunkMax   = 20_000
-)
-
-// Purge deletes the entries recorded before the given time (all entries
-// when it is zero), oldest first, in chunks (see purgeChunkTime), and keeps
-// their tree hashes. It returns how many it deleted, also when it fails
-// part way. Errors wrap tooltrail.ErrUnavailable.
+// Purge purges the entries recorded before the given time (all entries
+// when it is zero): from its return no read sees them, and the store's
+// eraser deletes their rows in the background (Stats().EraseWaiting says
+// how many are left; ErasePending erases them at once). Their tree hashes
+// stay. It returns how many entries it purged; it purges all of them or,
+// when it fails, none. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
-	cutoff, err := s.purgeCutoff(ctx, before)
-	if err != nil || cutoff == 0 {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	for tries := 1; ; tries++ {
+		n, err := s.purgeOnce(ctx, before)
+		if !errors.Is(err, errPurgeRaced) || tries == 3 {
+			return n, err
+		}
+	}
+}
+
+// purgeOnce is one attempt of Purge: the purged entries counted in a read
+// snapshot, then a write transaction that checks no other purge came
+// between and takes them off counts. Errors: errPurgeRaced; errors that
+// wrap tooltrail.ErrUnavailable.
+func (s *Store) purgeOnce(ctx context.Context, before time.Time) (int64, error) {
+	var (
+		through, cutoff, indexed, n int64
+		counts                      map[countKey]int64
+	)
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if through, err = readThrough(ctx, tx); err != nil {
+			return err
+		}
+		if cutoff, err = purgeCutoff(ctx, tx, before); err != nil || cutoff <= through {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM entries").Scan(&indexed); err != nil {
+			return unavailable("purge", err)
+		}
+		if counts, err = countPurged(ctx, tx, through, min(cutoff, indexed), nil); err != nil {
+			return err
+		}
+		for _, c := range counts {
+			n += c
+		}
+		// The rest of the range waits in recent, which counts do not hold.
+		var waiting int64
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM recent WHERE id > ? AND id <= ?", max(through, indexed), cutoff).Scan(&waiting); err != nil {
+			return unavailable("purge", err)
+		}
+		n += waiting
+		return nil
+	})
+	if err != nil || cutoff <= through {
 		return 0, err
 	}
-	var total int64
-	for size := purgeChunkFirst; ; {
-		n, took, err := s.purgeChunk(ctx, cutoff, size)
-		total += n
-		if err != nil || n < int64(size) {
-			return total, err
+	if err := s.purgeCommit(ctx, through, cutoff, indexed, counts); err != nil {
+		return 0, err
+	}
+	s.erasing.Add(cutoff - through)
+	s.er.nudge()
+	return n, nil
+}
+
+// purgeCommit moves through from the value the purge read to cutoff and
+// takes counts, and the entries the indexer moved since the purge's read
+// (those above indexed), off the counts table. Errors: errPurgeRaced;
+// errors that wrap tooltrail.ErrUnavailable.
+func (s *Store) purgeCommit(ctx context.Context, through, cutoff, indexed int64, counts map[countKey]int64) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable("begin purge", err)
+	}
+	defer tx.Rollback()
+	now, err := readThrough(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if now != through {
+		return errPurgeRaced
+	}
+	if counts, err = countPurged(ctx, tx, max(through, indexed), cutoff, counts); err != nil {
+		return err
+	}
+	for k, c := range counts {
+		if _, err := tx.ExecContext(ctx, "UPDATE counts SET n = n - ? WHERE tool = ? AND user = ? AND confirmed = ?",
+			c, k.tool, k.user, k.confirmed); err != nil {
+			return unavailable("purge counts", err)
 		}
-		size = nextChunk(size, took, purgeChunkTime, purgeChunkMin, purgeChunkMax)
 	}
+	if _, err := tx.ExecContext(ctx, "UPDATE purged SET through = ? WHERE one = 1", cutoff); err != nil {
+		return unavailable("purge", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return unavailable("commit purge", err)
+	}
+	s.commits.Add(1)
+	return nil
 }
 
-// nextChunk returns the size of the transaction after one of size rows
-// that held the write lock for took: what would take target at that rate,
-// at most twice size, within lo and hi.
-func nextChunk(size int, took, target time.Duration, lo, hi int) int {
-	next := 2 * int64(size)
-	if took > 0 {
-		next = min(next, int64(size)*int64(target)/int64(took))
+// countPurged adds to counts (allocated when nil) the indexed entries with
+// ids above after and up to upTo, by the keys of the counts table.
+func countPurged(ctx context.Context, q queryer, after, upTo int64, counts map[countKey]int64) (map[countKey]int64, error) {
+	if counts == nil {
+		counts = make(map[countKey]int64)
 	}
-	return int(max(int64(lo), min(int64(hi), next)))
+	if upTo <= after {
+		return counts, nil
+	}
+	rows, err := q.QueryContext(ctx, sqlPurgedCounts, after, upTo)
+	if err != nil {
+		return nil, unavailable("purge", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k countKey
+			n int64
+		)
+		if err := rows.Scan(&k.tool, &k.user, &k.confirmed, &n); err != nil {
+			return nil, unavailable("purge", err)
+		}
+		counts[k] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("purge", err)
+	}
+	return counts, nil
 }
 
-// purgeCutoff returns the id of the newest entry to delete: the last entry
-// before the time, or the head when the time is zero.
-func (s *Store) purgeCutoff(ctx context.Context, before time.Time) (int64, error) {
+// readThrough returns the id up to which every entry is purged.
+func readThrough(ctx context.Context, q queryer) (int64, error) {
+	var through int64
+	if err := q.QueryRowContext(ctx, sqlReadThrough).Scan(&through); err != nil {
+		return 0, unavailable("read purged", err)
+	}
+	return through, nil
+}
+
+// sqlReadThrough reads the id up to which every entry is purged.
+const sqlReadThrough = "SELECT through FROM purged WHERE one = 1"
+
+// purgeCutoff returns the id of the newest entry to purge: the last entry
+// before the time, or the head when the time is zero. It may be an entry
+// purged already.
+func purgeCutoff(ctx context.Context, q queryer, before time.Time) (int64, error) {
 	if before.IsZero() {
-		h, err := s.Head(ctx)
+		h, err := readHead(ctx, q)
 		return h.Size, err
 	}
 	// Entries not yet indexed are newer than every indexed one.
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT coalesce(
+	err := q.QueryRowContext(ctx, `SELECT coalesce(
 (SELECT id FROM recent WHERE ts < ?1 ORDER BY id DESC LIMIT 1),
 (SELECT id FROM entries WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT 1), 0)`, before.UnixMicro()).Scan(&id)
 	if err != nil {
@@ -77,69 +195,14 @@ func (s *Store) purgeCutoff(ctx context.Context, before time.Time) (int64, error
 	return id, nil
 }
 
-// purgeChunk deletes up to size of the oldest entries with ids up to
-// cutoff in one transaction and takes them off the counts; once no indexed
-// one is left, it deletes from those the indexer has not moved yet (which
-// counts do not hold). It returns how many it deleted and how long it held
-// the write lock.
-func (s *Store) purgeChunk(ctx context.Context, cutoff int64, size int) (n int64, held time.Duration, err error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	start := time.Now()
-	n, err = s.purgeLocked(ctx, cutoff, size)
-	return n, time.Since(start), err
-}
-
-// purgeLocked is purgeChunk, with the write lock held.
-func (s *Store) purgeLocked(ctx context.Context, cutoff int64, size int) (int64, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, unavailable("begin purge", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE id <= ? ORDER BY id LIMIT ?) RETURNING tool, coalesce(user, 0), confirmed", cutoff, size)
-	if err != nil {
-		return 0, unavailable("purge", err)
-	}
-	counts := make(map[countKey]int64)
+// erasingAt returns how many rows of purged entries the database holds:
+// those up to through, whose ids run unbroken from the oldest row.
+func erasingAt(ctx context.Context, q queryer) (int64, error) {
 	var n int64
-	for rows.Next() {
-		var k countKey
-		if err := rows.Scan(&k.tool, &k.user, &k.confirmed); err != nil {
-			rows.Close()
-			return 0, unavailable("purge", err)
-		}
-		counts[k]++
-		n++
-	}
-	err = rows.Err()
-	rows.Close()
+	err := q.QueryRowContext(ctx, `SELECT max(0, p.through - coalesce((SELECT min(id) FROM entries), (SELECT min(id) FROM recent), p.through + 1) + 1)
+FROM purged p WHERE p.one = 1`).Scan(&n)
 	if err != nil {
-		return 0, unavailable("purge", err)
-	}
-	for k, c := range counts {
-		if _, err := tx.ExecContext(ctx, "UPDATE counts SET n = n - ? WHERE tool = ? AND user = ? AND confirmed = ?",
-			c, k.tool, k.user, k.confirmed); err != nil {
-			return 0, unavailable("purge counts", err)
-		}
-	}
-	var fromRecent int64
-	if n < int64(size) {
-		res, err := tx.ExecContext(ctx, "DELETE FROM recent WHERE id IN (SELECT id FROM recent WHERE id <= ? ORDER BY id LIMIT ?)", cutoff, int64(size)-n)
-		if err != nil {
-			return 0, unavailable("purge", err)
-		}
-		if fromRecent, err = res.RowsAffected(); err != nil {
-			return 0, unavailable("purge", err)
-		}
-		n += fromRecent
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, unavailable("commit purge", err)
-	}
-	s.commits.Add(1)
-	if fromRecent > 0 && s.waiting.Add(-fromRecent) < 0 {
-		s.waiting.Store(0)
+		return 0, unavailable("count rows to erase", err)
 	}
 	return n, nil
 }

@@ -7,14 +7,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tooltrail/tooltrail"
 )
 
-// TestPurgeManyChunks purges a log of many purge chunks (which start at a
-// few hundred entries), some of its entries still waiting for the indexer,
-// and checks what an operator would: every entry deleted, none left to
-// count or list but the purge's own, and the log still verifying.
+// TestPurgeManyChunks purges a log of many of the eraser's chunks (which
+// start at a few hundred rows), some of its entries still waiting for the
+// indexer, and checks what an operator would: every entry deleted, none
+// left to count or list but the purge's own, the eraser done, and the log
+// still verifying.
 func TestPurgeManyChunks(t *testing.T) {
 	ctx := context.Background()
 	const records = 3600
@@ -58,8 +60,15 @@ func TestPurgeManyChunks(t *testing.T) {
 	if len(tools) != 1 || tools[0].Name != tooltrail.PurgeTool || tools[0].Count != 1 {
 		t.Errorf("Tools after the purge = %+v, want only the purge's entry", tools)
 	}
+	// The eraser deletes the purged rows, those still in recent too, in
+	// many chunks.
+	for deadline := time.Now().Add(20 * time.Second); store.Stats().EraseWaiting > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("EraseWaiting = %d 20 s after the purge, want 0", store.Stats().EraseWaiting)
+		}
+	}
 	if st := store.Stats(); st.IndexWaiting > 1 {
-		t.Errorf("IndexWaiting after the purge = %d, want at most the purge's own entry", st.IndexWaiting)
+		t.Errorf("IndexWaiting after the erasure = %d, want at most the purge's own entry", st.IndexWaiting)
 	}
 	if rep := verify(t, store); !rep.OK() {
 		t.Errorf("verify after the purge: %v", rep.Problems)

@@ -26,12 +26,22 @@ type plan struct {
 	// apply, so a count is a sum of counters; nil otherwise.
 	counted     []string
 	countedArgs []any
+	// through is the id up to which every entry is purged (their rows may
+	// wait for the eraser); where holds "id > through" when it is not 0.
+	through int64
 }
 
 // makePlan resolves what a filter needs from the dictionary and the time
 // index, inside the read transaction tx.
 func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int64) (plan, error) {
 	var p plan
+	through, err := readThrough(ctx, tx)
+	if err != nil {
+		return p, err
+	}
+	if through > 0 {
+		p.through, p.where, p.args = through, []string{"id > ?"}, []any{through}
+	}
 	if f.ToolName != "" {
 		ids, err := matchTools(ctx, tx, f.ToolName)
 		if err != nil {
@@ -294,9 +304,11 @@ func (s *Store) Count(ctx context.Context, f tooltrail.Filter) (int64, error) {
 		recent, recentArgs := p.recentConditions()
 		switch {
 		case p.counted != nil:
+			// A purge took its entries off counts; recent may still hold
+			// some rows of them.
 			c := strings.Join(p.counted, " AND ")
-			query = "SELECT (SELECT coalesce(sum(n), 0) FROM counts WHERE " + c + ") + (SELECT count(*) FROM recent WHERE " + c + ")"
-			args = append(append([]any{}, p.countedArgs...), p.countedArgs...)
+			query = "SELECT (SELECT coalesce(sum(n), 0) FROM counts WHERE " + c + ") + (SELECT count(*) FROM recent WHERE id > ? AND " + c + ")"
+			args = append(append(append([]any{}, p.countedArgs...), p.through), p.countedArgs...)
 		case onlyTime(f):
 			// Only an id range: a purge removes the oldest entries, so the
 			// live ids are one unbroken run, and the count is the distance
@@ -335,7 +347,8 @@ func onlyTime(f tooltrail.Filter) bool {
 // is not stored (never, or purged); tooltrail.ErrUnavailable.
 func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 	var leaf []byte
-	err := s.r.QueryRowContext(ctx, "SELECT leaf FROM entries WHERE id = ?1 UNION ALL SELECT leaf FROM recent WHERE id = ?1", id).Scan(&leaf)
+	err := s.r.QueryRowContext(ctx, `SELECT leaf FROM entries WHERE id = ?1 AND id > (SELECT through FROM purged WHERE one = 1)
+UNION ALL SELECT leaf FROM recent WHERE id = ?1 AND id > (SELECT through FROM purged WHERE one = 1)`, id).Scan(&leaf)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("%w: no entry %d", tooltrail.ErrNotFound, id)
 	}
@@ -351,12 +364,13 @@ func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 func (s *Store) Tools(ctx context.Context, user string) ([]tooltrail.ToolCount, error) {
 	where, args := "", []any{}
 	if user != "" {
-		where, args = " WHERE user = (SELECT id FROM names WHERE kind = ?1 AND value = ?2)", []any{dict.KindUser, user}
+		where, args = " AND user = (SELECT id FROM names WHERE kind = ?1 AND value = ?2)", []any{dict.KindUser, user}
 	}
-	// Counts hold the indexed entries, recent the others.
-	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(c.n) FROM (SELECT tool, n FROM counts"+where+
-		" UNION ALL SELECT tool, count(*) FROM recent"+where+" GROUP BY tool) c JOIN names ON names.id = c.tool"+
-		" GROUP BY c.tool HAVING sum(c.n) > 0 ORDER BY names.value", args...)
+	// Counts hold the indexed entries but those purged, recent the others
+	// (and rows of purged ones the eraser has not deleted yet).
+	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(c.n) FROM (SELECT tool, n FROM counts WHERE 1"+where+
+		" UNION ALL SELECT tool, count(*) FROM recent WHERE id > (SELECT through FROM purged WHERE one = 1)"+where+
+		" GROUP BY tool) c JOIN names ON names.id = c.tool GROUP BY c.tool HAVING sum(c.n) > 0 ORDER BY names.value", args...)
 	if err != nil {
 		return nil, unavailable("tools", err)
 	}

@@ -9,9 +9,11 @@ type Stats struct {
 	Checkpoints        int64 // checkpointer rounds
 	CheckpointFailures int64 // checkpointer rounds that failed (the WAL keeps every commit)
 	LockedCheckpoints  int64 // rounds that took the write lock for a last pass
+	EraseWaiting       int64 // about how many rows of purged entries wait to be erased (no read sees them)
+	EraseFailures      int64 // chunks of erasure that failed (the rows stay unread, and are retried)
 }
 
-// Stats returns what the store's indexer and checkpointer have done. It
+// Stats returns what the store's indexer, eraser and checkpointer have done. It
 // does no I/O and cannot fail.
 func (s *Store) Stats() Stats {
 	return Stats{
@@ -21,5 +23,7 @@ func (s *Store) Stats() Stats {
 		Checkpoints:        s.stats.checkpoints.Load(),
 		CheckpointFailures: s.stats.checkpointFailures.Load(),
 		LockedCheckpoints:  s.stats.lockedCheckpoints.Load(),
+		EraseWaiting:       max(0, s.erasing.Load()),
+		EraseFailures:      s.stats.eraseFailures.Load(),
 	}
 }

@@ -42,7 +42,8 @@ type Config struct {
 type Store struct {
 	w     *sql.DB    // the one write connection
 	r     *sql.DB    // readers
-	wmu   sync.Mutex // serialises appends, purges, the indexer's moves and the checkpointer's last pass
+	wmu   sync.Mutex // serialises appends, purges, the indexer's moves, the eraser's chunks and the checkpointer's last pass
+	pmu   sync.Mutex // serialises purges: each reads counts outside wmu, then commits under it
 	stmts *stmtCache // of w
 	names *dict.Cache
 	// tokenByHash is prepared once on the readers: every request of a
@@ -55,9 +56,12 @@ type Store struct {
 	waiting     atomic.Int64 // about how many entries wait in recent: this store's appends less its moves
 	ckw         *sql.DB      // the checkpointer's connection
 	ck          *checkpointer
-	commits     atomic.Int64 // commits of appends, moves and purges, for the checkpointer
-	stats       struct {     // what Stats reports besides waiting
-		moveFailures, walFrames, checkpoints, checkpointFailures, lockedCheckpoints atomic.Int64
+	commits     atomic.Int64 // commits of appends, moves, purges and erasures, for the checkpointer
+	appends     atomic.Int64 // commits of appends, for the eraser's rests
+	er          *eraser
+	erasing     atomic.Int64 // about how many rows of purged entries are left to erase
+	stats       struct {     // what Stats reports besides waiting and erasing
+		moveFailures, walFrames, checkpoints, checkpointFailures, lockedCheckpoints, eraseFailures atomic.Int64
 	}
 	logger    *slog.Logger
 	closeOnce sync.Once
@@ -157,7 +161,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return fail(fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err))
 	}
 	opened = append(opened, tokenByHash)
-	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), logger: cfg.Logger,
+	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), er: newEraser(), logger: cfg.Logger,
 		ixw: ixw, ixStmts: ixStmts, ckw: ckw, ck: &checkpointer{stop: make(chan struct{}), done: make(chan struct{})}}
 	if _, err := s.Head(ctx); err != nil {
 		s.closeHandles()
@@ -171,17 +175,31 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, unavailable("count recent", err)
 	}
 	s.waiting.Store(left)
+	// So are the rows of entries purged before a Close or a crash.
+	erasing, err := erasingAt(ctx, s.r)
+	if err != nil {
+		s.closeHandles()
+		return nil, err
+	}
+	s.erasing.Store(erasing)
 	go s.runIndexer()
 	go s.runCheckpointer()
+	go s.runEraser()
 	s.ix.nudge()
+	if erasing > 0 {
+		s.er.nudge()
+	}
 	return s, nil
 }
 
 // Close moves the entries still waiting into the indexes and closes the
 // database; it returns the error of that move, if any (the entries stay
-// recorded and are moved at the next Open). Calls after Close fail.
+// recorded and are moved at the next Open). Rows of purged entries not yet
+// erased are erased after the next Open. Calls after Close fail.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.er.stop)
+		<-s.er.done
 		close(s.ix.stop)
 		<-s.ix.done
 		close(s.ck.stop)

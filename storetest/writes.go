@@ -60,6 +60,21 @@ func testCallID(t *testing.T, open OpenFunc) {
 			t.Errorf("Count = %d, %v; want 2 entries", n, err)
 		}
 	})
+	t.Run("FreeAgainAfterPurge", func(t *testing.T) {
+		if _, err := log.Purge(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		// Other content than the purged entry's: no conflict, a new entry.
+		other := call
+		other.Arguments = map[string]int{"cents": 102}
+		r := record(t, log, other)
+		if r.ID <= first.ID || r.Replayed {
+			t.Errorf("call id of a purged entry recorded again: %+v, want a new entry", r)
+		}
+		if again := record(t, log, other); again.ID != r.ID || !again.Replayed {
+			t.Errorf("replay of the new entry = %+v, want entry %d replayed", again, r.ID)
+		}
+	})
 }
 
 // testGroupCommit records from many goroutines at once: every call gets an

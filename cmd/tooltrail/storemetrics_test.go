@@ -13,7 +13,7 @@ import (
 
 // TestServe_storeMetrics records through serve on each store and checks
 // that /metrics reports the store's own work as an operator would read it:
-// SQLite's indexer and checkpointer, PostgreSQL's append paths.
+// SQLite's indexer, eraser and checkpointer, PostgreSQL's append paths.
 func TestServe_storeMetrics(t *testing.T) {
 	// want: each metric's least and greatest value after five records, one
 	// command each (a greatest below 0: no bound); settled: when the
@@ -28,6 +28,8 @@ func TestServe_storeMetrics(t *testing.T) {
 		{"SQLite", func(t *testing.T) *testServer { return startServer(t, t.TempDir()) }, map[string]bounds{
 			"tooltrail_sqlite_index_waiting":             {0, 0},
 			"tooltrail_sqlite_index_move_failures_total": {0, 0},
+			"tooltrail_sqlite_erase_waiting":             {0, 0},
+			"tooltrail_sqlite_erase_failures_total":      {0, 0},
 			"tooltrail_sqlite_wal_frames":                {1, -1},
 			"tooltrail_sqlite_checkpoints_total":         {1, -1},
 			"tooltrail_sqlite_checkpoint_failures_total": {0, 0},
