@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
@@ -27,7 +28,7 @@ type plan struct {
 	counted     []string
 	countedArgs []any
 	// through is the id up to which every entry is purged (their rows may
-	// wait for the eraser); where holds "id > through" when it is not 0.
+	// wait for the eraser); where bounds the ids above it.
 	through int64
 }
 
@@ -39,9 +40,7 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 	if err != nil {
 		return p, err
 	}
-	if through > 0 {
-		p.through, p.where, p.args = through, []string{"id > ?"}, []any{through}
-	}
+	p.through = through
 	if f.ToolName != "" {
 		ids, err := matchTools(ctx, tx, f.ToolName)
 		if err != nil {
@@ -52,25 +51,44 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 		}
 		p.tools = ids
 	}
-	// Entries the indexer has not moved yet (recent) are newer than every
-	// entry of entries, so the first id at or after Start is in entries if
-	// any is, and the last at or before End in recent if any is.
+	// The ids a page or count may hold: above the purged ones, from the
+	// first entry at or after Start, up to the last at or before End and
+	// below the cursor. They go to SQLite as one bound on each side:
+	// given two lower bounds it read min(id) and max(id) of a range by
+	// scanning it (a count of the last minute at 10M entries read 800,000
+	// rows, 3.2 s, against 40 µs with one). Entries the indexer has not
+	// moved yet (recent) are newer than every entry of entries, so the
+	// first id at or after Start is in entries if any is, and the last at
+	// or before End in recent if any is.
+	lo, hi := through+1, int64(math.MaxInt64)
 	if !f.Start.IsZero() {
-		lo, err := resolveID(ctx, tx, `SELECT coalesce(
+		id, err := resolveID(ctx, tx, `SELECT coalesce(
 (SELECT id FROM entries WHERE ts >= ?1 ORDER BY ts, id LIMIT 1),
 (SELECT id FROM recent WHERE ts >= ?1 ORDER BY id LIMIT 1))`, f.Start.UnixMicro())
-		if err != nil || lo == 0 {
-			return plan{empty: lo == 0}, err
+		if err != nil || id == 0 {
+			return plan{empty: id == 0}, err
 		}
-		p.where, p.args = append(p.where, "id >= ?"), append(p.args, lo)
+		lo = max(lo, id)
 	}
 	if !f.End.IsZero() {
-		hi, err := resolveID(ctx, tx, `SELECT coalesce(
+		id, err := resolveID(ctx, tx, `SELECT coalesce(
 (SELECT id FROM recent WHERE ts <= ?1 ORDER BY id DESC LIMIT 1),
 (SELECT id FROM entries WHERE ts <= ?1 ORDER BY ts DESC, id DESC LIMIT 1))`, f.End.UnixMicro())
-		if err != nil || hi == 0 {
-			return plan{empty: hi == 0}, err
+		if err != nil || id == 0 {
+			return plan{empty: id == 0}, err
 		}
+		hi = min(hi, id)
+	}
+	if beforeID > 0 {
+		hi = min(hi, beforeID-1)
+	}
+	if lo > hi {
+		return plan{empty: true}, nil
+	}
+	if lo > 1 {
+		p.where, p.args = append(p.where, "id >= ?"), append(p.args, lo)
+	}
+	if hi < math.MaxInt64 {
 		p.where, p.args = append(p.where, "id <= ?"), append(p.args, hi)
 	}
 	for _, c := range []struct {
@@ -85,9 +103,6 @@ func makePlan(ctx context.Context, tx *sql.Tx, f tooltrail.Filter, beforeID int6
 	}
 	if f.ConfirmedOnly {
 		p.where = append(p.where, "confirmed = 1")
-	}
-	if beforeID > 0 {
-		p.where, p.args = append(p.where, "id < ?"), append(p.args, beforeID)
 	}
 	if f.Start.IsZero() && f.End.IsZero() && f.SessionID == "" && f.TaskID == "" && beforeID == 0 {
 		p.counted = []string{"1"}
