@@ -183,20 +183,39 @@ func rowsBeyond(ctx context.Context, store Store, head Head, rep *VerifyReport) 
 type purgeMarks struct {
 	seen    bool
 	through int64 // the largest purged_through below its own entry's id
+	first   int64 // the oldest entry stored, 0 before the first
+	// undone is the first purge entry that says an entry stored below it
+	// is gone (a purge undone, or a row put back): its id, and the oldest
+	// stored entry it should have taken.
+	undone, undoneFirst int64
 }
 
+// see takes in a stored entry, in id order.
 func (p *purgeMarks) see(row *Entry, c *rowCheck) {
+	if p.first == 0 {
+		p.first = row.ID
+	}
 	if !c.purge {
 		return
 	}
 	p.seen = true
-	if c.purgedThrough < row.ID && c.purgedThrough > p.through {
-		p.through = c.purgedThrough
+	if c.purgedThrough >= row.ID {
+		return
 	}
+	// Every entry up to purged_through lies before this one in id
+	// order, so the walk has met any that is stored.
+	if p.undone == 0 && p.first <= c.purgedThrough {
+		p.undone, p.undoneFirst = row.ID, p.first
+	}
+	p.through = max(p.through, c.purgedThrough)
 }
 
-// judge reports the missing oldest entries that no purge accounts for.
+// judge reports the missing oldest entries that no purge accounts for,
+// and stored entries that a purge says are gone.
 func (p *purgeMarks) judge(rep *VerifyReport) {
+	if p.undone != 0 {
+		rep.add(p.undoneFirst, "is stored, but the purge recorded in entry %d left no entry up to it: the purge was undone, or the entry put back, outside the log", p.undone)
+	}
 	switch {
 	case rep.PurgedThrough <= p.through:
 	case !p.seen:

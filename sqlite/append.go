@@ -69,9 +69,13 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	}
 	// A call id is free again once its entry is purged, but the unique
 	// index still holds it while the row waits for the eraser.
+	var erasedRecent int64
 	for _, row := range atx.purgedRows {
 		if _, err := tx.tx.ExecContext(ctx, "DELETE FROM "+row.table+" WHERE id = ?", row.id); err != nil {
 			return unavailable("erase a purged call id", err)
+		}
+		if row.table == "recent" {
+			erasedRecent++
 		}
 	}
 	names := &nameResolver{tx: tx, cache: s.names, seen: make(map[dict.Key]int64)}
@@ -92,7 +96,10 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	s.appends.Add(1)
 	s.names.Add(names.seen)
 	s.frontier.Set(batch.Head, batch.Hashes, atx.Known)
-	s.waiting.Add(int64(len(batch.Entries)))
+	s.waiting.Add(int64(len(batch.Entries)) - erasedRecent)
+	if len(atx.purgedRows) > 0 && s.erasing.Add(-int64(len(atx.purgedRows))) < 0 {
+		s.erasing.Store(0)
+	}
 	s.ix.nudge()
 	return nil
 }

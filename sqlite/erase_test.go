@@ -143,8 +143,8 @@ func TestPurgedRowsWaitingForTheEraser(t *testing.T) {
 		}
 	}
 	check("before the erasure", log, store)
-	// The indexer moves the purged entries that waited in recent with the
-	// rest, and counts only the others.
+	// The indexer drops the purged entries that waited in recent, moves
+	// the rest, and counts only those.
 	if err := store.IndexPending(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +258,38 @@ func TestCountsAgreeWithRowsAfterPurgesWhileRecording(t *testing.T) {
 		t.Errorf("verify after %d purges: %v", purges, rep.Problems)
 	}
 	t.Logf("%d purges; %d entries left", purges, want[key(tooltrail.Filter{})])
+}
+
+// TestEraserFindsAnotherProcessPurge purges through a second store on the
+// same file, as a second process would, whose eraser does not run and
+// which closes: the first store's eraser must find the purged rows by
+// itself, and its Stats then say none is left.
+func TestEraserFindsAnotherProcessPurge(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	store, log := openLog(t, path, tooltrail.Config{})
+	recordIndexed(t, store, log, 20)
+	other, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite.StopEraser(other)
+	if n, err := other.Purge(ctx, time.Time{}); err != nil || n != 20 {
+		t.Fatalf("Purge through the other store = %d, %v; want 20", n, err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := openFile(t, path)
+	if left := rowsUpTo(t, db, 20); left == 0 {
+		t.Fatal("the purged rows are gone before the first store's eraser looked")
+	}
+	for deadline := time.Now().Add(30 * time.Second); rowsUpTo(t, db, 20) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after another process purged, %d purged rows are left (EraseWaiting %d)", rowsUpTo(t, db, 20), store.Stats().EraseWaiting)
+		}
+	}
+	if st := store.Stats(); st.EraseWaiting != 0 {
+		t.Errorf("EraseWaiting = %d after the erasure, want 0", st.EraseWaiting)
+	}
 }

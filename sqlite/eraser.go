@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -13,13 +14,19 @@ import (
 // append since its last chunk it goes on at once. Its commits need not be
 // durable: a chunk a crash loses leaves purged rows, still unread, for
 // the next Open to erase. It runs on the indexer's connection (the two
-// take turns under the write lock like everything else).
+// take turns under the write lock like everything else). Besides its own
+// store's purges, it looks every eraseCheckEvery for rows another process
+// purged.
 const (
 	eraseChunkTime  = 10 * time.Millisecond
 	eraseRest       = 4
 	eraseChunkFirst = 128
 	eraseChunkMin   = 16
 	eraseChunkMax   = 20_000
+	// eraseCheckEvery is how often the eraser looks for purged rows it
+	// was not told of: another process on the same file may have purged
+	// and closed before its eraser was done.
+	eraseCheckEvery = 5 * time.Second
 )
 
 // The statements of one chunk of erasure, up to an id, at most a number
@@ -60,15 +67,23 @@ func (s *Store) runEraser() {
 	streak := failureStreak{logger: s.logger, failures: &s.stats.eraseFailures,
 		failed:    "sqlite: erasing the rows of purged entries failed; they stay unread, and the eraser retries",
 		recovered: "sqlite: erasing the rows of purged entries works again"}
+	check := time.NewTicker(eraseCheckEvery)
+	defer check.Stop()
 	for {
 		select {
 		case <-er.stop:
 			return
 		case <-er.wake:
+		case <-check.C:
+			n, err := erasingAt(ctx, s.r)
+			if streak.note(err) || n == 0 {
+				continue
+			}
+			s.erasing.Store(n)
 		}
 		for size := eraseChunkFirst; ; {
 			appended := s.appends.Load()
-			n, held, err := s.eraseChunk(ctx, size)
+			n, held, err := s.eraseChunk(ctx, s.ixw, size)
 			if ctx.Err() != nil {
 				return
 			}
@@ -103,14 +118,15 @@ func sleep(stop <-chan struct{}, d time.Duration) bool {
 
 // ErasePending erases the rows of every purged entry now, in transactions
 // sized as the eraser's (see eraseChunkTime), with the write lock let go
-// between them but no rest. The store does this by itself in the
-// background; it is for a caller that must know the purged entries' rows
-// are gone from the database's tables, or is about to copy the file.
-// (SQLite keeps a deleted row's bytes in the file's free pages until they
-// are reused, as for any deletion.) Errors wrap tooltrail.ErrUnavailable.
+// between them but no rest, each durable at commit. The store does this by
+// itself in the background; it is for a caller that must know the purged
+// entries' rows are gone from the database's tables, or is about to copy
+// the file. (SQLite keeps a deleted row's bytes in the file's free pages
+// until they are reused, as for any deletion.) Errors wrap
+// tooltrail.ErrUnavailable.
 func (s *Store) ErasePending(ctx context.Context) error {
 	for size := eraseChunkFirst; ; {
-		n, held, err := s.eraseChunk(ctx, size)
+		n, held, err := s.eraseChunk(ctx, s.w, size)
 		if err != nil || n < int64(size) {
 			return err
 		}
@@ -119,13 +135,14 @@ func (s *Store) ErasePending(ctx context.Context) error {
 }
 
 // eraseChunk deletes the oldest size rows of purged entries, from entries
-// and then from recent, in one transaction, and returns how many it
-// deleted and how long it held the write lock.
-func (s *Store) eraseChunk(ctx context.Context, size int) (int64, time.Duration, error) {
+// and then from recent, in one transaction on db (the write connection,
+// durable, or the indexer's), and returns how many it deleted and how long
+// it held the write lock.
+func (s *Store) eraseChunk(ctx context.Context, db *sql.DB, size int) (int64, time.Duration, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	start := time.Now()
-	n, fromRecent, err := s.eraseLocked(ctx, size)
+	n, fromRecent, err := s.eraseLocked(ctx, db, size)
 	held := time.Since(start)
 	if err != nil {
 		return 0, held, err
@@ -143,8 +160,8 @@ func (s *Store) eraseChunk(ctx context.Context, size int) (int64, time.Duration,
 
 // eraseLocked is eraseChunk, with the write lock held; it also returns how
 // many of the rows it deleted were in recent.
-func (s *Store) eraseLocked(ctx context.Context, size int) (n, fromRecent int64, err error) {
-	tx, err := s.ixw.BeginTx(ctx, nil)
+func (s *Store) eraseLocked(ctx context.Context, db *sql.DB, size int) (n, fromRecent int64, err error) {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, unavailable("begin erase", err)
 	}

@@ -39,12 +39,13 @@ const (
 )
 
 // The statements of a move of recent entries up to an id. Purged entries
-// move too, for the eraser to delete, but not into counts, which a purge
-// took them off.
+// (a purge took them off counts already) are not moved but dropped: the
+// eraser would only delete them again from the indexes.
 const (
 	sqlIndexUpTo   = "SELECT coalesce(max(id), 0) FROM (SELECT id FROM recent ORDER BY id LIMIT ?)"
 	sqlIndexInsert = `INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf)
-SELECT id, ts, tool, session, task, user, confirmed, call_id, leaf FROM recent WHERE id <= ? ORDER BY id`
+SELECT id, ts, tool, session, task, user, confirmed, call_id, leaf FROM recent
+WHERE id > (SELECT through FROM purged WHERE one = 1) AND id <= ? ORDER BY id`
 	sqlIndexCounts = `INSERT INTO counts (tool, user, confirmed, n)
 SELECT tool, coalesce(user, 0), confirmed, count(*) FROM recent WHERE id > (SELECT through FROM purged WHERE one = 1) AND id <= ?
 GROUP BY tool, coalesce(user, 0), confirmed
@@ -166,8 +167,8 @@ func (s *Store) IndexPending(ctx context.Context) error {
 }
 
 // indexSome moves the oldest max entries of recent into entries and counts
-// in one transaction, and returns how many it moved and how long it held
-// the write lock.
+// (dropping purged ones) in one transaction, and returns how many it took
+// out of recent and how long it held the write lock.
 func (s *Store) indexSome(ctx context.Context, max int) (int, time.Duration, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -210,16 +211,18 @@ func (s *Store) indexLocked(ctx context.Context, max int) (int, error) {
 	if err != nil {
 		return 0, unavailable("index", err)
 	}
-	if deleted != moved {
+	if deleted < moved {
 		return 0, fmt.Errorf("sqlite: index: moved %d entries but took %d out of recent: %w", moved, deleted, tooltrail.ErrUnavailable)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, unavailable("commit index", err)
 	}
 	s.commits.Add(1)
-	s.waiting.Add(-moved)
-	if s.waiting.Load() < 0 {
+	if s.waiting.Add(-deleted) < 0 {
 		s.waiting.Store(0)
 	}
-	return int(moved), nil
+	if dropped := deleted - moved; dropped > 0 && s.erasing.Add(-dropped) < 0 {
+		s.erasing.Store(0)
+	}
+	return int(deleted), nil
 }

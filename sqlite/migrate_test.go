@@ -82,31 +82,3 @@ func TestMigrationFindsEarlierPurges(t *testing.T) {
 		})
 	}
 }
-
-// TestVerifyFindsAPurgeNobodyRecorded moves purged's through past entries
-// no purge took, over a plain connection: the store then reads them as
-// purged, and Verify must say that they are missing without a purge, and
-// the trigger must refuse to move it back.
-func TestVerifyFindsAPurgeNobodyRecorded(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "log.db")
-	store, log := openLog(t, path, tooltrail.Config{})
-	for range 10 {
-		if _, err := log.Record(ctx, tooltrail.Call{ToolName: "t"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db := openFile(t, path)
-	if _, err := db.Exec("UPDATE purged SET through = 4"); err != nil {
-		t.Fatal(err)
-	}
-	if page, err := log.Query(ctx, tooltrail.Filter{Limit: 100}); err != nil || len(page.Entries) != 6 {
-		t.Errorf("Query = %d entries, %v; want the 6 above the moved through", len(page.Entries), err)
-	}
-	if rep := verify(t, store); rep.OK() {
-		t.Error("verify found nothing wrong with four entries gone and no purge recorded")
-	}
-	if _, err := db.Exec("UPDATE purged SET through = 0"); err == nil {
-		t.Error("the trigger let through move back")
-	}
-}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/tooltrail/tooltrail"
 )
 
 // A purge takes effect in one short transaction: it moves the purged
@@ -26,7 +29,7 @@ WHERE id > ? AND id <= ? GROUP BY tool, coalesce(user, 0), confirmed`
 
 // errPurgeRaced says that another process purged between a purge's read
 // and its write.
-var errPurgeRaced = errors.New("sqlite: another purge of this database moved first")
+var errPurgeRaced = fmt.Errorf("sqlite: another purge of this database moved first, three times: %w", tooltrail.ErrUnavailable)
 
 // countKey is one row of the counts table.
 type countKey struct {
