@@ -27,8 +27,9 @@ var chunkSizes = []int{rowsPerInsert, 16, 8, 4, 2, 1}
 const (
 	sqlUpdateHead     = "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1"
 	sqlReadHashes     = "SELECT idx, hash FROM hashes WHERE idx IN (SELECT value FROM json_each(?))"
-	sqlLeavesByCallID = `SELECT 'entries', id, call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
-UNION ALL SELECT 'recent', id, call_id, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1))`
+	sqlLeavesByCallID = `SELECT t, id, call_id, leaf, id <= (SELECT through FROM purged WHERE one = 1) FROM (
+SELECT 'entries' AS t, id, call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
+UNION ALL SELECT 'recent', id, call_id, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1)))`
 	sqlInsertEntries = "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES "
 	sqlInsertHashes  = "INSERT INTO hashes (idx, hash) VALUES "
 	entryCols        = 9
@@ -252,10 +253,6 @@ func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[st
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: call ids: %w", err)
 	}
-	through, err := readThrough(ctx, a.tx)
-	if err != nil {
-		return nil, err
-	}
 	rows, err := a.tx.QueryContext(ctx, sqlLeavesByCallID, string(list))
 	if err != nil {
 		return nil, unavailable("look up call ids", err)
@@ -267,11 +264,12 @@ func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[st
 			row    tableRow
 			callID string
 			leaf   []byte
+			purged bool
 		)
-		if err := rows.Scan(&row.table, &row.id, &callID, &leaf); err != nil {
+		if err := rows.Scan(&row.table, &row.id, &callID, &leaf, &purged); err != nil {
 			return nil, unavailable("look up call ids", err)
 		}
-		if row.id <= through {
+		if purged {
 			a.purgedRows = append(a.purgedRows, row)
 			continue
 		}

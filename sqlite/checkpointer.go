@@ -34,15 +34,14 @@ type checkpointer struct {
 	done chan struct{}
 }
 
-// runCheckpointer checkpoints every checkpointEvery while an append, move
-// or purge committed since the last round, until stop is closed. Errors are logged
+// runCheckpointer checkpoints every checkpointEvery while an append, move,
+// purge or erasure committed since the last round, until stop is closed. Errors are logged
 // once a streak; the WAL keeps every commit meanwhile.
 func (s *Store) runCheckpointer() {
 	ck := s.ck
 	defer close(ck.done)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := untilStopped(ck.stop)
 	defer cancel()
-	go func() { <-ck.stop; cancel() }() // a stalled pass does not hold up Close
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	var seen int64

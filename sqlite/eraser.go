@@ -60,9 +60,8 @@ func (er *eraser) nudge() {
 func (s *Store) runEraser() {
 	er := s.er
 	defer close(er.done)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := untilStopped(er.stop)
 	defer cancel()
-	go func() { <-er.stop; cancel() }()
 	// The purged rows stay unread meanwhile.
 	streak := failureStreak{logger: s.logger, failures: &s.stats.eraseFailures,
 		failed:    "sqlite: erasing the rows of purged entries failed; they stay unread, and the eraser retries",
@@ -101,18 +100,6 @@ func (s *Store) runEraser() {
 				return
 			}
 		}
-	}
-}
-
-// sleep waits for d and says whether stop stayed open meanwhile.
-func sleep(stop <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-stop:
-		return false
-	case <-t.C:
-		return true
 	}
 }
 
@@ -194,4 +181,16 @@ func (s *Store) eraseLocked(ctx context.Context, db *sql.DB, size int) (n, fromR
 	}
 	s.commits.Add(1)
 	return n, fromRecent, nil
+}
+
+// erasingAt returns how many rows of purged entries the database holds:
+// those up to through, whose ids run unbroken from the oldest row.
+func erasingAt(ctx context.Context, q queryer) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT max(0, p.through - coalesce((SELECT min(id) FROM entries), (SELECT min(id) FROM recent), p.through + 1) + 1)
+FROM purged p WHERE p.one = 1`).Scan(&n)
+	if err != nil {
+		return 0, unavailable("count rows to erase", err)
+	}
+	return n, nil
 }

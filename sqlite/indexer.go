@@ -24,10 +24,10 @@ import (
 //
 // A move's size is also bounded by time: at most indexMax entries, and
 // fewer where each costs more (at 10M entries an entry's index entries
-// land on pages of their own, as they do for a purge, which takes
-// 70-140 µs an entry there; a move of 1,024 at that rate would hold the
+// land on pages of their own, as an erased row's do, which cost 70-140 µs
+// an entry there to delete; a move of 1,024 at that rate would hold the
 // lock for over 70 ms): each move is sized from the last one's rate to
-// hold the lock about indexMoveTime, as purge chunks are.
+// hold the lock about indexMoveTime, as the eraser's chunks are.
 const (
 	indexQuick    = 10 * time.Millisecond
 	indexFew      = 64
@@ -111,10 +111,7 @@ func (s *Store) runIndexer() {
 		quick.Stop()
 		timer.Stop()
 		if streak.note(s.indexWaiting()) {
-			select {
-			case <-time.After(time.Second):
-			case <-ix.stop:
-			}
+			sleep(ix.stop, time.Second)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -26,6 +27,12 @@ import (
 // of the counts table.
 const sqlPurgedCounts = `SELECT tool, coalesce(user, 0), confirmed, count(*) FROM entries
 WHERE id > ? AND id <= ? GROUP BY tool, coalesce(user, 0), confirmed`
+
+// sqlTakeOffCounts subtracts from counts the deltas of a JSON array of
+// [tool, user, confirmed, n].
+const sqlTakeOffCounts = `UPDATE counts SET n = counts.n - d.n
+FROM (SELECT value->>0 AS tool, value->>1 AS user, value->>2 AS confirmed, value->>3 AS n FROM json_each(?)) AS d
+WHERE counts.tool = d.tool AND counts.user = d.user AND counts.confirmed = d.confirmed`
 
 // errPurgeRaced says that another process purged between a purge's read
 // and its write.
@@ -121,9 +128,19 @@ func (s *Store) purgeCommit(ctx context.Context, through, cutoff, indexed int64,
 	if counts, err = countPurged(ctx, tx, max(through, indexed), cutoff, counts); err != nil {
 		return err
 	}
-	for k, c := range counts {
-		if _, err := tx.ExecContext(ctx, "UPDATE counts SET n = n - ? WHERE tool = ? AND user = ? AND confirmed = ?",
-			c, k.tool, k.user, k.confirmed); err != nil {
+	if len(counts) > 0 {
+		// One statement for all keys: one each held the write lock 28 ms
+		// for the 4,080 keys of 40 tools, 51 users and confirmed.
+		deltas := make([][4]int64, 0, len(counts))
+		for k, c := range counts {
+			confirmed := int64(0)
+			if k.confirmed {
+				confirmed = 1
+			}
+			deltas = append(deltas, [4]int64{k.tool, k.user, confirmed, c})
+		}
+		list, _ := json.Marshal(deltas) // arrays of int64 always encode
+		if _, err := tx.ExecContext(ctx, sqlTakeOffCounts, string(list)); err != nil {
 			return unavailable("purge counts", err)
 		}
 	}
@@ -196,16 +213,4 @@ func purgeCutoff(ctx context.Context, q queryer, before time.Time) (int64, error
 		return 0, unavailable("purge cutoff", err)
 	}
 	return id, nil
-}
-
-// erasingAt returns how many rows of purged entries the database holds:
-// those up to through, whose ids run unbroken from the oldest row.
-func erasingAt(ctx context.Context, q queryer) (int64, error) {
-	var n int64
-	err := q.QueryRowContext(ctx, `SELECT max(0, p.through - coalesce((SELECT min(id) FROM entries), (SELECT min(id) FROM recent), p.through + 1) + 1)
-FROM purged p WHERE p.one = 1`).Scan(&n)
-	if err != nil {
-		return 0, unavailable("count rows to erase", err)
-	}
-	return n, nil
 }

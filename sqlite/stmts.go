@@ -19,7 +19,7 @@ type stmtCache struct {
 
 // writeQueries returns the statements of the append path.
 func writeQueries() []string {
-	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlReadThrough, sqlNameID, sqlInsertName}
+	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName}
 	for _, rows := range chunkSizes {
 		qs = append(qs, insertSQL(sqlInsertEntries, rows, entryCols), insertSQL(sqlInsertHashes, rows, hashCols))
 	}
