@@ -149,7 +149,7 @@ func BenchmarkInsertEntries(b *testing.B) {
 	url := pgtest.URL(b)
 	schema := pgtest.FreshSchema(b, url)
 	openStore(b, url, schema) // creates the tables
-	conn := pgtest.Connect(b, url, schema)
+	conn := connectAsServer(b, url, schema)
 	ctx := context.Background()
 	leaf := []byte(`{"v":1,"id":1,"timestamp":"2026-03-01T12:00:00.000000Z","tool_name":"tool_07","arguments":{"n":1,"options":{"depth":3,"encoding":"utf-8","recursive":true},"path":"/srv/data/project-12/file-1.txt","query":"SELECT name, owner FROM resources WHERE region = 'eu-west-1' LIMIT 100"},"result_summary":"ok: 42 rows, 1.2 KiB","confirmed":false,"session_id":"session-123","task_id":"task-0042","user_id":"user-07","call_id":null}`)
 	cols := []string{"id", "ts", "tool", "session", "task", "user", "confirmed", "call_id", "leaf"}

@@ -30,6 +30,20 @@ const (
 	sqlRecordVersion = "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"
 )
 
+// schemaVersionSetting is the setting in which every connection of the
+// store says which schema version it knows; the schema's triggers read it.
+const schemaVersionSetting = "tooltrail.schema_version"
+
+// knownSchemaVersion returns the newest migration this build holds.
+// Errors: a migration file that does not parse.
+func knownSchemaVersion() (int, error) {
+	ms, err := migrations.Load(migrationFS, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	return ms[len(ms)-1].Version, nil
+}
+
 // migrate creates the schema when it is missing and applies every
 // migration it lacks, all in one transaction under an advisory lock, so
 // that several servers starting at once on one database do not race and a

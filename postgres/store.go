@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -89,6 +90,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if _, ok := params["idle_in_transaction_session_timeout"]; !ok {
 		params["idle_in_transaction_session_timeout"] = idleInTransactionTimeout
 	}
+	// The schema's triggers refuse the writes of a connection that knows
+	// an older schema than the newest migration (0004_schema_guard.sql).
+	known, err := knownSchemaVersion()
+	if err != nil {
+		return nil, err
+	}
+	params[schemaVersionSetting] = strconv.Itoa(known)
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, unavailable("connect", err)

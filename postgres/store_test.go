@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,6 +24,22 @@ func openStore(t testing.TB, url, schema string) *postgres.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// connectAsServer opens a plain connection to schema, closed when the test
+// ends, that says the schema version this build knows, as a store's
+// connections do, so that the schema's version guard lets it write.
+func connectAsServer(t testing.TB, url, schema string) *pgx.Conn {
+	t.Helper()
+	conn := pgtest.Connect(t, url, schema)
+	known, err := postgres.KnownSchemaVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), "SELECT set_config('tooltrail.schema_version', $1, false)", strconv.Itoa(known)); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
 
 // newLog starts a Log on store, closed when the test ends.
@@ -118,7 +135,7 @@ func TestAppendOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conn := pgtest.Connect(t, url, schema)
+	conn := connectAsServer(t, url, schema)
 	ctx := context.Background()
 	rows := func(table string) int64 {
 		t.Helper()

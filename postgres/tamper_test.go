@@ -74,7 +74,7 @@ func TestTamper(t *testing.T) {
 	storetest.RunTamper(t, func(t *testing.T) storetest.Tamperable {
 		schema := pgtest.FreshSchema(t, url)
 		store := openStore(t, url, schema)
-		conn := pgtest.Connect(t, url, schema)
+		conn := connectAsServer(t, url, schema)
 		return storetest.Tamperable{
 			Store: store,
 			Exec: func(ctx context.Context, query string, args ...any) error {

@@ -50,6 +50,9 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 	}
 	defer sqlTx.Rollback()
 	tx := writeTx{tx: sqlTx, stmts: s.stmts}
+	if err := s.checkSchema(ctx, tx); err != nil {
+		return err
+	}
 	head, err := readHead(ctx, tx)
 	if err != nil {
 		return err

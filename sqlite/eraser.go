@@ -153,6 +153,9 @@ func (s *Store) eraseLocked(ctx context.Context, db *sql.DB, size int) (n, fromR
 		return 0, 0, unavailable("begin erase", err)
 	}
 	defer tx.Rollback()
+	if err := s.checkSchema(ctx, tx); err != nil {
+		return 0, 0, err
+	}
 	through, err := readThrough(ctx, tx)
 	if err != nil {
 		return 0, 0, err

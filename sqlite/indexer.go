@@ -182,6 +182,9 @@ func (s *Store) indexLocked(ctx context.Context, max int) (int, error) {
 	}
 	defer tx.Rollback()
 	wtx := writeTx{tx: tx, stmts: s.ixStmts}
+	if err := s.checkSchema(ctx, wtx); err != nil {
+		return 0, err
+	}
 	var upTo int64
 	if err := wtx.QueryRowContext(ctx, sqlIndexUpTo, max).Scan(&upTo); err != nil {
 		return 0, unavailable("index", err)

@@ -118,6 +118,9 @@ func (s *Store) purgeCommit(ctx context.Context, through, cutoff, indexed int64,
 		return unavailable("begin purge", err)
 	}
 	defer tx.Rollback()
+	if err := s.checkSchema(ctx, tx); err != nil {
+		return err
+	}
 	now, err := readThrough(ctx, tx)
 	if err != nil {
 		return err

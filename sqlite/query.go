@@ -190,13 +190,16 @@ func (p plan) conditions(extra ...string) string {
 }
 
 // readTx runs fn in a read transaction, so that every statement of one
-// query sees the same snapshot.
+// query sees the same snapshot, once the schema is checked (checkSchema).
 func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return unavailable("begin read", err)
 	}
 	defer tx.Rollback()
+	if err := s.checkSchema(ctx, tx); err != nil {
+		return err
+	}
 	return fn(tx)
 }
 
@@ -373,15 +376,18 @@ func onlyTime(f tooltrail.Filter) bool {
 // is not stored (never, or purged); tooltrail.ErrUnavailable.
 func (s *Store) Leaf(ctx context.Context, id int64) ([]byte, error) {
 	var leaf []byte
-	err := s.r.QueryRowContext(ctx, `SELECT leaf FROM entries WHERE id = ?1 AND id > (SELECT through FROM purged WHERE one = 1)
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT leaf FROM entries WHERE id = ?1 AND id > (SELECT through FROM purged WHERE one = 1)
 UNION ALL SELECT leaf FROM recent WHERE id = ?1 AND id > (SELECT through FROM purged WHERE one = 1)`, id).Scan(&leaf)
-	if err == sql.ErrNoRows {
-		return nil, fmt.Errorf("%w: no entry %d", tooltrail.ErrNotFound, id)
-	}
-	if err != nil {
-		return nil, unavailable("read entry", err)
-	}
-	return leaf, nil
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("%w: no entry %d", tooltrail.ErrNotFound, id)
+		}
+		if err != nil {
+			return unavailable("read entry", err)
+		}
+		return nil
+	})
+	return leaf, err
 }
 
 // Tools returns the tools with live entries (of user, unless "") and their
@@ -394,23 +400,29 @@ func (s *Store) Tools(ctx context.Context, user string) ([]tooltrail.ToolCount, 
 	}
 	// Counts hold the indexed entries but those purged, recent the others
 	// (and rows of purged ones the eraser has not deleted yet).
-	rows, err := s.r.QueryContext(ctx, "SELECT names.value, sum(c.n) FROM (SELECT tool, n FROM counts WHERE 1"+where+
-		" UNION ALL SELECT tool, count(*) FROM recent WHERE id > (SELECT through FROM purged WHERE one = 1)"+where+
-		" GROUP BY tool) c JOIN names ON names.id = c.tool GROUP BY c.tool HAVING sum(c.n) > 0 ORDER BY names.value", args...)
-	if err != nil {
-		return nil, unavailable("tools", err)
-	}
-	defer rows.Close()
 	tools := []tooltrail.ToolCount{}
-	for rows.Next() {
-		var t tooltrail.ToolCount
-		if err := rows.Scan(&t.Name, &t.Count); err != nil {
-			return nil, unavailable("tools", err)
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT names.value, sum(c.n) FROM (SELECT tool, n FROM counts WHERE 1"+where+
+			" UNION ALL SELECT tool, count(*) FROM recent WHERE id > (SELECT through FROM purged WHERE one = 1)"+where+
+			" GROUP BY tool) c JOIN names ON names.id = c.tool GROUP BY c.tool HAVING sum(c.n) > 0 ORDER BY names.value", args...)
+		if err != nil {
+			return unavailable("tools", err)
 		}
-		tools = append(tools, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("tools", err)
+		defer rows.Close()
+		for rows.Next() {
+			var t tooltrail.ToolCount
+			if err := rows.Scan(&t.Name, &t.Count); err != nil {
+				return unavailable("tools", err)
+			}
+			tools = append(tools, t)
+		}
+		if err := rows.Err(); err != nil {
+			return unavailable("tools", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return tools, nil
 }

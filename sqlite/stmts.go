@@ -19,7 +19,7 @@ type stmtCache struct {
 
 // writeQueries returns the statements of the append path.
 func writeQueries() []string {
-	qs := []string{sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName}
+	qs := []string{sqlSchemaVersion, sqlReadHead, sqlUpdateHead, sqlReadHashes, sqlLeavesByCallID, sqlNameID, sqlInsertName}
 	for _, rows := range chunkSizes {
 		qs = append(qs, insertSQL(sqlInsertEntries, rows, entryCols), insertSQL(sqlInsertHashes, rows, hashCols))
 	}
@@ -28,7 +28,7 @@ func writeQueries() []string {
 
 // indexQueries returns the statements of the indexer.
 func indexQueries() []string {
-	return []string{sqlIndexUpTo, sqlIndexInsert, sqlIndexCounts, sqlIndexDelete}
+	return []string{sqlSchemaVersion, sqlIndexUpTo, sqlIndexInsert, sqlIndexCounts, sqlIndexDelete}
 }
 
 // newStmtCache prepares queries on db.

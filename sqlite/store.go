@@ -63,6 +63,7 @@ type Store struct {
 	stats       struct {     // what Stats reports besides waiting and erasing
 		moveFailures, walFrames, checkpoints, checkpointFailures, lockedCheckpoints, eraseFailures atomic.Int64
 	}
+	schema    int // the version migrate brought the file to (checkSchema)
 	logger    *slog.Logger
 	closeOnce sync.Once
 	closeErr  error
@@ -116,7 +117,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return fail(err)
 	}
 	oneConn(w)
-	if err := migrate(ctx, w); err != nil {
+	schema, err := migrate(ctx, w)
+	if err != nil {
 		return fail(fmt.Errorf("sqlite: %s: %w", cfg.Path, err))
 	}
 	// The indexer's connection: its moves need not be durable (a move
@@ -161,7 +163,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return fail(fmt.Errorf("sqlite: %s: prepare: %w", cfg.Path, err))
 	}
 	opened = append(opened, tokenByHash)
-	s := &Store{w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), er: newEraser(), logger: cfg.Logger,
+	s := &Store{schema: schema, w: w, r: r, stmts: stmts, names: dict.NewCache(), tokenByHash: tokenByHash, ix: newIndexer(), er: newEraser(), logger: cfg.Logger,
 		ixw: ixw, ixStmts: ixStmts, ckw: ckw, ck: &checkpointer{stop: make(chan struct{}), done: make(chan struct{})}}
 	if _, err := s.Head(ctx); err != nil {
 		s.closeHandles()
