@@ -31,6 +31,11 @@ type command interface {
 	run(ctx context.Context, s *streams) error
 }
 
+// argsTaker is a command that takes arguments after its flags.
+type argsTaker interface {
+	setArgs(args []string)
+}
+
 // spec describes a subcommand for dispatch and help.
 type spec struct {
 	name     string
@@ -76,6 +81,11 @@ func commands() []spec {
 		{name: "bench", synopsis: "[--server URL | --library --data DIR] [--callers N] [--records N] [--json]",
 			summary: "drive a server (or the library) with concurrent recorders; report records/s and latency",
 			new:     func() command { return new(benchCommand) }},
+		{name: "mcp", synopsis: "[--server URL | --data DIR | --store URL] [--user ID] [--fail-open] [--listen HOST:PORT] (-- CMD ARGS... | --upstream URL)",
+			summary: "audit an MCP server: record every tools/call before its result reaches the agent",
+			// Only the command line may let results pass unrecorded.
+			noEnv: []string{"fail-open"},
+			new:   func() command { return new(mcpCommand) }},
 		{name: "import", synopsis: "--from-oaiweb postgres://... [--table audit_log] [--data DIR | --store URL]",
 			summary: "copy oAI-Web's audit log into this log, keeping its times (safe to run again)",
 			new:     func() command { return new(importCommand) }},
@@ -122,7 +132,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	cmd := sp.new()
 	fs := newFlagSet(sp, cmd, stderr)
 	err := parseFlags(fs, rest, getenv, sp.noEnv...)
-	if err == nil && fs.NArg() > 0 {
+	if at, ok := cmd.(argsTaker); ok && err == nil {
+		at.setArgs(fs.Args())
+	} else if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q; %s takes flags only", fs.Arg(0), sp.name)
 	}
 	if err == nil {

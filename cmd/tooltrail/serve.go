@@ -137,7 +137,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
-	notary, err := c.newNotary(ctx, store, data, key, logger)
+	notary, err := newNotary(ctx, store, data, c.mirror, c.trustStore, key, logger)
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
@@ -315,16 +315,16 @@ func writeSecretFile(path, secret string) error {
 }
 
 // newNotary returns the signer of the log's checkpoints: it trusts the
-// checkpoint of the data directory and of the mirror, and publishes every
-// new one to both. Errors: a store that does not extend them (the server
-// must not serve it), unreadable files.
-func (c *serveCommand) newNotary(ctx context.Context, store tooltrail.Store, data string, key logKey, logger *slog.Logger) (*tooltrail.Notary, error) {
+// checkpoint of the data directory and of the mirror (when not empty), and
+// publishes every new one to both. Errors: a store that does not extend
+// them (the server must not serve it), unreadable files.
+func newNotary(ctx context.Context, store tooltrail.Store, data, mirror string, trustStore bool, key logKey, logger *slog.Logger) (*tooltrail.Notary, error) {
 	files := []string{filepath.Join(data, checkpointFileName)}
-	if c.mirror != "" {
-		if err := os.MkdirAll(c.mirror, 0o700); err != nil {
+	if mirror != "" {
+		if err := os.MkdirAll(mirror, 0o700); err != nil {
 			return nil, fmt.Errorf("create checkpoint mirror: %w", err)
 		}
-		files = append(files, filepath.Join(c.mirror, checkpointFileName))
+		files = append(files, filepath.Join(mirror, checkpointFileName))
 	}
 	var trusted [][]byte
 	for _, f := range files {
@@ -335,7 +335,7 @@ func (c *serveCommand) newNotary(ctx context.Context, store tooltrail.Store, dat
 		trusted = append(trusted, b)
 	}
 	n, err := tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{
-		SignerKey: key.signer, VerifierKey: key.verifier, Trusted: trusted, TrustStore: c.trustStore, Logger: logger,
+		SignerKey: key.signer, VerifierKey: key.verifier, Trusted: trusted, TrustStore: trustStore, Logger: logger,
 		Publish: func(ctx context.Context, sc tooltrail.SignedCheckpoint) error {
 			var errs []error
 			for _, f := range files {
