@@ -19,7 +19,7 @@ import (
 )
 
 // newLog returns a Log on a new SQLite store, closed when the test ends.
-func newLog(t *testing.T) *tooltrail.Log {
+func newLog(t testing.TB) *tooltrail.Log {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), sqlite.Config{Path: filepath.Join(t.TempDir(), "tooltrail.db")})
 	if err != nil {
