@@ -3,6 +3,7 @@ package tooltrail_test
 import (
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,15 @@ func TestParseTime(t *testing.T) {
 		{"2026-01-02T03:04Z", utc("2026-01-02T03:04:00Z")},
 		{"2026-01-02", utc("2026-01-02T00:00:00Z")},
 		{"2026-01-02t03:04:05z", time.Time{}},
+		// A "+" that a query string turned into a space.
+		{"2026-01-02T03:04:05 02:00", utc("2026-01-02T01:04:05Z")},
+		{"2026-01-02 03:04:05.5 02:00", utc("2026-01-02T01:04:05.5Z")},
+		{"2026-01-02T03:04:05.123456 0530", utc("2026-01-01T21:34:05.123456Z")},
+		{"2026-01-02T03:04 01:00", utc("2026-01-02T02:04:00Z")},
+		{"2026-01-02 02:00", utc("2026-01-02T02:00:00Z")}, // the space between date and time, not an offset
+		{"2026-01-02T03:04:05 2:00", time.Time{}},
+		{"2026-01-02T03:04:05  02:00", time.Time{}},
+		{"2026-01-02T03:04:05 02", time.Time{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -162,6 +172,7 @@ func FuzzParseFilter(f *testing.F) {
 func FuzzParseTime(f *testing.F) {
 	f.Add("2026-01-02T03:04:05.123+02:00")
 	f.Add("2026-01-02 03:04")
+	f.Add("2026-01-02T03:04:05 0200")
 	f.Fuzz(func(t *testing.T, s string) {
 		tm, err := tooltrail.ParseTime("start", s)
 		if err != nil {
@@ -169,6 +180,13 @@ func FuzzParseTime(f *testing.F) {
 		}
 		if tm.Location() != time.UTC {
 			t.Fatalf("ParseTime(%q) is in %v, want UTC", s, tm.Location())
+		}
+		// What a query string makes of an unencoded "+" reads the same.
+		if i := strings.LastIndexByte(s, '+'); i > 10 {
+			spaced := s[:i] + " " + s[i+1:]
+			if again, err := tooltrail.ParseTime("start", spaced); err != nil || !again.Equal(tm) {
+				t.Fatalf("ParseTime(%q) = %v, %v; want %v as for %q", spaced, again, err, tm, s)
+			}
 		}
 	})
 }

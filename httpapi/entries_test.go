@@ -453,6 +453,12 @@ func TestCountAndTools(t *testing.T) {
 		{"Task", "task_id=t1", 1},
 		{"StartInclusive", "start=" + t0.Format(tooltrail.TimeLayout), 4},
 		{"EndBefore", "end=2026-01-01", 0},
+		// t0 at +02:00, its "+" left unencoded (which a query string
+		// reads as a space), percent-encoded, and one microsecond early.
+		{"StartOffsetPlusUnencoded", "start=2026-01-02T05:04:05.123456+02:00", 4},
+		{"StartOffsetPlusEncoded", "start=2026-01-02T05:04:05.123456%2B02:00", 4},
+		{"EndOffsetPlusUnencoded", "end=2026-01-02T05:04:05.123455+02:00", 0},
+		{"EndOffsetPlusUnencodedNoColon", "end=2026-01-02+05:04:05.123456+0200", 4},
 		{"IgnoresLimit", "limit=1", 4},
 	} {
 		t.Run("Count"+tt.name, func(t *testing.T) {
