@@ -100,6 +100,7 @@ func TestRoles(t *testing.T) {
 		want               map[string]int // by token; missing: as "reader"
 	}{
 		{"POST", "/v1/entries", `{"tool_name":"x","user_id":"alice"}`, map[string]int{"admin": ok, "writer": ok, "alice-writer": ok, "reader": f403, "alice-reader": f403}},
+		{"POST", "/v1/traces", `{"resourceSpans":[]}`, map[string]int{"admin": ok, "writer": ok, "alice-writer": ok, "reader": f403, "alice-reader": f403}},
 		{"GET", "/v1/entries", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
 		{"GET", "/v1/entries/count", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
 		{"GET", "/v1/entries/1", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},

@@ -26,6 +26,10 @@ import (
 //	tooltrail_store_errors_total        batches the store failed to commit
 //	tooltrail_http_requests_total       requests, by route pattern and status code
 //	tooltrail_http_request_seconds      request duration, by route pattern
+//	tooltrail_otlp_spans_received_total       spans of OTLP export requests
+//	tooltrail_otlp_tool_spans_recorded_total  tool spans recorded (or replayed)
+//	tooltrail_otlp_spans_ignored_total        spans that are not tool executions
+//	tooltrail_otlp_spans_rejected_total       tool spans refused
 //
 // and the Go runtime and process collectors, and whatever a store reports
 // through Watch.
@@ -37,6 +41,7 @@ type Metrics struct {
 	storeErrors    prometheus.Counter
 	requests       *prometheus.CounterVec
 	requestSeconds *prometheus.HistogramVec
+	otlp           otlpMetrics
 
 	// log is the Log whose queue depth tooltrail_queue_depth reports; nil
 	// until New attaches one.
@@ -77,6 +82,7 @@ func NewMetrics() *Metrics {
 			Help:    "HTTP request duration, by route pattern.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
+		otlp: newOTLPMetrics(),
 	}
 	queueDepth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tooltrail_queue_depth",
@@ -88,6 +94,7 @@ func NewMetrics() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.registry.MustRegister(m.otlp.collectors()...)
 	return m
 }
 

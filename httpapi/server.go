@@ -16,6 +16,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
+	"github.com/tooltrail/tooltrail/otlp"
 )
 
 // DefaultMaxBodyBytes is the default bound of a request body: 1 MiB of
@@ -60,6 +61,12 @@ type Config struct {
 	// Limiter, when set, is used instead of one made of RateLimit and
 	// RateBurst: pass the web UI's too, so that they share a token's rate.
 	Limiter *auth.Limiter
+	// OTLP names the span attributes POST /v1/traces reads users, tasks
+	// and confirmations from; the zero value reads enduser.id.
+	OTLP otlp.Config
+	// OTLPMaxBodyBytes bounds an OTLP export request after decompression;
+	// default DefaultOTLPMaxBodyBytes.
+	OTLPMaxBodyBytes int64
 	// LookupTimeout bounds the look-up of a request's token in the store,
 	// so that a store that is gone answers 503 instead of hanging; default
 	// 5s.
@@ -77,6 +84,8 @@ type Server struct {
 	tokens   auth.Store
 	limiter  *auth.Limiter
 	lookup   time.Duration
+	otlp     otlp.Config
+	otlpMax  int64
 	mux      *http.ServeMux
 	patterns map[string]bool // the patterns of mux, for route labels
 }
@@ -84,6 +93,7 @@ type Server struct {
 // New returns a Server over log, with the endpoints of HTTP API v1:
 //
 //	POST /v1/entries          record one call
+//	POST /v1/traces           record the tool spans of an OTLP/HTTP export
 //	GET  /v1/entries          query (filters as tooltrail.ParseFilter)
 //	GET  /v1/entries/count    count
 //	GET  /v1/entries/{id}     one entry, with its leaf
@@ -120,6 +130,9 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.OTLPMaxBodyBytes <= 0 {
+		cfg.OTLPMaxBodyBytes = DefaultOTLPMaxBodyBytes
+	}
 	s := &Server{
 		log:      log,
 		logger:   cfg.Logger,
@@ -129,6 +142,8 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		tokens:   cfg.Tokens,
 		limiter:  cfg.Limiter,
 		lookup:   cfg.LookupTimeout,
+		otlp:     cfg.OTLP,
+		otlpMax:  cfg.OTLPMaxBodyBytes,
 		mux:      http.NewServeMux(),
 		patterns: make(map[string]bool),
 	}
@@ -140,6 +155,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	readers := []auth.Role{auth.Reader, auth.Admin}
 	admins := []auth.Role{auth.Admin}
 	s.handle("POST /v1/entries", recorders, s.postEntry)
+	s.handle("POST /v1/traces", recorders, s.postTraces)
 	s.handle("GET /v1/entries", readers, s.getEntries)
 	s.handle("GET /v1/entries/count", readers, s.getCount)
 	s.handle("GET /v1/entries/{id}", readers, s.getEntry)

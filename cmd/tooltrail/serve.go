@@ -17,6 +17,7 @@ import (
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/httpapi"
+	"github.com/tooltrail/tooltrail/otlp"
 	"github.com/tooltrail/tooltrail/redact"
 	"github.com/tooltrail/tooltrail/webui"
 )
@@ -49,6 +50,7 @@ type serveCommand struct {
 	rateBurst     int
 	redactConfig  string
 	secureCookies bool
+	otlp          otlp.Config
 	homeErr       error // why there is no default --data, if there is none
 }
 
@@ -68,6 +70,9 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.IntVar(&c.rateBurst, "rate-burst", 100, "requests a token may send at once under --rate-limit")
 	fs.StringVar(&c.redactConfig, "redact-config", "", "`FILE` of redaction rules (JSON) that extend or switch off the defaults; {\"off\": true} records secrets as given (see docs/security.md)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark the web UI's cookies Secure without --tls-cert: behind a proxy that terminates TLS")
+	fs.StringVar(&c.otlp.UserAttribute, "otlp-user-attribute", otlp.AttrEndUserID, "span `ATTRIBUTE` whose value is the user_id of the tool spans POST /v1/traces records")
+	fs.StringVar(&c.otlp.TaskAttribute, "otlp-task-attribute", "", "span `ATTRIBUTE` whose value is their task_id (default none)")
+	fs.StringVar(&c.otlp.ConfirmedAttribute, "otlp-confirmed-attribute", "", "span `ATTRIBUTE` (true or false) that says a tool call was confirmed (default none: not confirmed)")
 	fs.Var(&c.retention, "retention", "delete entries older than `AGE`, such as 90d or 12h; empty or 0 keeps everything")
 }
 
@@ -165,7 +170,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	limiter := auth.NewLimiter(c.rateLimit, c.rateBurst, nil)
 	api := httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
-		Limiter: limiter, LookupTimeout: c.commitTimeout})
+		Limiter: limiter, LookupTimeout: c.commitTimeout, OTLP: c.otlp})
 	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter,
 		Secure: c.tlsCert != "" || c.secureCookies, Retention: c.retention.String(), Logger: logger})
 	if err != nil {
