@@ -93,6 +93,7 @@ type Server struct {
 //	POST /v1/purge            purge old entries
 //	GET  /v1/log              origin, verifier key and signed tree size
 //	GET  /v1/checkpoint       the latest signed checkpoint
+//	GET  /checkpoint          the same, where C2SP tlog-tiles puts it
 //	GET  /v1/entries/{id}/proof  inclusion proof (tree_size)
 //	GET  /v1/consistency      consistency proof (from, to)
 //	GET  /tile/...            C2SP tlog-tiles hash tiles
@@ -100,10 +101,10 @@ type Server struct {
 //	GET  /metrics             Prometheus metrics of cfg.Metrics
 //
 // and JSON 404 and 405 answers for other paths and methods. With
-// cfg.Tokens every endpoint but /v1/log, /v1/checkpoint, /v1/consistency,
-// /tile/, /healthz and /metrics needs a token of a role allowed there. It
-// points the tooltrail_queue_depth gauge of cfg.Metrics at log. New does
-// not fail.
+// cfg.Tokens every endpoint but /v1/log, /v1/checkpoint, /checkpoint,
+// /v1/consistency, /tile/, /healthz and /metrics needs a token of a role
+// allowed there. It points the tooltrail_queue_depth gauge of cfg.Metrics
+// at log. New does not fail.
 func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -149,6 +150,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	s.handle("POST /v1/purge", admins, s.postPurge)
 	s.handle("GET /v1/log", nil, s.getLog)
 	s.handle("GET /v1/checkpoint", nil, s.getCheckpoint)
+	s.handle("GET /checkpoint", nil, s.getCheckpoint)
 	s.handle("GET /v1/entries/{id}/proof", readers, s.getProof)
 	s.handle("GET /v1/consistency", nil, s.getConsistency)
 	s.handle("GET /tile/{path...}", nil, s.getTile)
