@@ -97,6 +97,7 @@ type Server struct {
 //	GET  /v1/entries/{id}/proof  inclusion proof (tree_size)
 //	GET  /v1/consistency      consistency proof (from, to)
 //	GET  /tile/...            C2SP tlog-tiles hash tiles
+//	GET  /tile/entries/...    C2SP tlog-tiles entry bundles (auditor, admin)
 //	GET  /healthz             liveness and tree size
 //	GET  /metrics             Prometheus metrics of cfg.Metrics
 //
@@ -138,7 +139,8 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	// nil are open to anyone: the checkpoint, consistency proofs and
 	// tiles, which an auditor needs without a token, health and metrics.
 	recorders := []auth.Role{auth.Writer, auth.Admin}
-	readers := []auth.Role{auth.Reader, auth.Admin}
+	readers := []auth.Role{auth.Reader, auth.Auditor, auth.Admin}
+	auditors := []auth.Role{auth.Auditor, auth.Admin}
 	admins := []auth.Role{auth.Admin}
 	s.handle("POST /v1/entries", recorders, s.postEntry)
 	s.handle("GET /v1/entries", readers, s.getEntries)
@@ -154,6 +156,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	s.handle("GET /v1/entries/{id}/proof", readers, s.getProof)
 	s.handle("GET /v1/consistency", nil, s.getConsistency)
 	s.handle("GET /tile/{path...}", nil, s.getTile)
+	s.handle("GET /tile/entries/{path...}", auditors, s.getEntryBundle)
 	s.handle("GET /healthz", nil, s.getHealth)
 	s.handle("GET /metrics", nil, promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError),
