@@ -145,6 +145,11 @@ func (h *hostile) get(t *testing.T, path string) answer {
 func (h *hostile) intact(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
+	if cur, err := h.store.Head(ctx); err == nil {
+		if _, err := h.notary.Sign(ctx, cur); err != nil {
+			t.Fatalf("sign: %v", err)
+		}
+	}
 	resp, err := h.client.Get(h.srv.URL + "/healthz")
 	if err != nil {
 		t.Fatalf("GET /healthz: %v", err)

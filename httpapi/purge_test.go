@@ -100,6 +100,7 @@ func TestPurge(t *testing.T) {
 			Status   string `json:"status"`
 			TreeSize int64  `json:"tree_size"`
 		}
+		e.sign(t)
 		decode(t, e.get(t, "/healthz").body, &h)
 		if h.TreeSize != 7 {
 			t.Errorf("tree_size %d, want 7: the tree keeps purged leaves", h.TreeSize)
