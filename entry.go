@@ -2,6 +2,7 @@ package tooltrail
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -40,6 +41,10 @@ type Entry struct {
 	// Imported is set on an entry copied from another audit log by
 	// [Log.Import]; nil otherwise.
 	Imported *Imported
+	// Salt is the entry's random salt (SaltSize bytes), which its leaf
+	// holds so that the leaf hash reveals nothing to whoever lacks the
+	// leaf; nil for an entry of an unsalted leaf version.
+	Salt []byte
 	// Leaf is the entry's canonical leaf bytes. Only [Log.Entry] fills it.
 	Leaf []byte
 }
@@ -74,6 +79,7 @@ type entryJSON struct {
 	UserID        *string         `json:"user_id"`
 	CallID        *string         `json:"call_id"`
 	Imported      *Imported       `json:"imported,omitempty"`
+	Salt          string          `json:"salt,omitempty"`
 	Leaf          []byte          `json:"leaf,omitempty"`
 }
 
@@ -112,6 +118,7 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 		UserID:        optional(e.UserID),
 		CallID:        optional(e.CallID),
 		Imported:      e.Imported,
+		Salt:          hex.EncodeToString(e.Salt),
 		Leaf:          e.Leaf,
 	})
 }
@@ -129,7 +136,7 @@ func marshalNoEscape(v any) ([]byte, error) {
 }
 
 // UnmarshalJSON reads the shape MarshalJSON writes. It returns an error
-// wrapping ErrInvalidArgument for a malformed timestamp.
+// wrapping ErrInvalidArgument for a malformed timestamp or salt.
 func (e *Entry) UnmarshalJSON(b []byte) error {
 	var w entryJSON
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -143,10 +150,18 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	if string(args) == "null" {
 		args = nil
 	}
+	var salt []byte
+	if w.Salt != "" {
+		var ok bool
+		if salt, ok = parseSalt(w.Salt); !ok {
+			return fmt.Errorf("%w: entry salt %q is not %d bytes of lower-case hex", ErrInvalidArgument, w.Salt, SaltSize)
+		}
+	}
 	*e = Entry{
 		ID: w.ID, Timestamp: ts.UTC(), SessionID: deref(w.SessionID), ToolName: w.ToolName,
 		Arguments: args, ResultSummary: deref(w.ResultSummary), Confirmed: w.Confirmed,
 		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID), Imported: w.Imported, Leaf: w.Leaf,
+		Salt: salt,
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ type ImportedCall struct {
 // Import appends calls of another audit log, in the order given, keeping
 // their original times: each entry's timestamp is its Time, or the
 // timestamp of the entry before it when that is later (a log's timestamps
-// never go backwards), and its leaf (version ImportedLeafVersion) holds the
+// never go backwards), and its salted leaf (SaltedLeafVersion) holds the
 // source, the source id and the source's own timestamp text. A call without
 // a CallID gets "Source:SourceID", so importing the same rows again appends
 // nothing: their receipts come back with Replayed set. Import returns once

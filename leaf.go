@@ -2,6 +2,7 @@ package tooltrail
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -10,34 +11,55 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// LeafVersion is the version of the canonical leaf format that EncodeLeaf
-// writes for recorded entries. Any change to the leaf bytes needs a new
-// version.
+// LeafVersion is the version of the unsalted leaf format that EncodeLeaf
+// writes for a recorded entry without a salt: what the log wrote before
+// SaltedLeafVersion, still read and verified. Any change to the leaf bytes
+// needs a new version.
 const LeafVersion = 1
 
-// ImportedLeafVersion is the version of the leaves of imported entries:
-// version 1 with an "imported" object at the end.
+// ImportedLeafVersion is the version of the unsalted leaves of imported
+// entries: version 1 with an "imported" object at the end.
 const ImportedLeafVersion = 2
+
+// SaltedLeafVersion is the version of the leaves the log writes: version 1
+// with a "salt" after the id, and the "imported" object at the end for an
+// imported entry. The salt makes a leaf hash reveal nothing about the
+// entry to whoever lacks the leaf bytes, who could otherwise confirm a
+// guessed entry by hashing it.
+const SaltedLeafVersion = 3
+
+// SaltSize is the length of a leaf's salt in bytes: 128 random bits.
+const SaltSize = 16
 
 // maxLeafDepth bounds the nesting DecodeLeaf accepts: more than any Limits
 // allow, so that a leaf written under one limit still reads under another.
 const maxLeafDepth = 10000
 
 // EncodeLeaf returns the canonical leaf bytes of an entry: a JSON object
-// with the fields in a fixed order, absent strings as null, the timestamp
-// as TimeLayout and the arguments as canonical JSON. e.Arguments must
-// already be canonical (as the Log makes it); e.Leaf is ignored.
+// with the fields in a fixed order, absent strings as null, the salt as
+// lower-case hex, the timestamp as TimeLayout and the arguments as
+// canonical JSON. An entry with a Salt gets a leaf of SaltedLeafVersion,
+// one without the unsalted LeafVersion or ImportedLeafVersion. e.Arguments
+// must already be canonical (as the Log makes it); e.Leaf is ignored.
 func EncodeLeaf(e Entry) []byte {
 	var b bytes.Buffer
-	b.Grow(160 + len(e.Arguments) + len(e.ResultSummary))
+	b.Grow(200 + len(e.Arguments) + len(e.ResultSummary))
 	b.WriteString(`{"v":`)
-	if e.Imported != nil {
+	switch {
+	case e.Salt != nil:
+		b.WriteString(strconv.Itoa(SaltedLeafVersion))
+	case e.Imported != nil:
 		b.WriteString(strconv.Itoa(ImportedLeafVersion))
-	} else {
+	default:
 		b.WriteString(strconv.Itoa(LeafVersion))
 	}
 	b.WriteString(`,"id":`)
 	b.WriteString(strconv.FormatInt(e.ID, 10))
+	if e.Salt != nil {
+		b.WriteString(`,"salt":"`)
+		b.Write(hex.AppendEncode(b.AvailableBuffer(), e.Salt))
+		b.WriteByte('"')
+	}
 	b.WriteString(`,"timestamp":"`)
 	b.WriteString(e.Timestamp.UTC().Format(TimeLayout))
 	b.WriteString(`","tool_name":`)
@@ -82,6 +104,7 @@ func writeOptional(b *bytes.Buffer, s string) {
 type leafJSON struct {
 	V             int             `json:"v"`
 	ID            int64           `json:"id"`
+	Salt          *string         `json:"salt"`
 	Timestamp     string          `json:"timestamp"`
 	ToolName      string          `json:"tool_name"`
 	Arguments     json.RawMessage `json:"arguments"`
@@ -115,8 +138,17 @@ func decodeLeafJSON(b []byte) (Entry, error) {
 	if err := dec.Decode(&w); err != nil {
 		return Entry{}, fmt.Errorf("%w: leaf: %v", ErrInvalidArgument, err)
 	}
-	if want := map[bool]int{false: LeafVersion, true: ImportedLeafVersion}[w.Imported != nil]; w.V != want {
-		return Entry{}, fmt.Errorf("%w: leaf: version %d, want %d", ErrInvalidArgument, w.V, want)
+	var salt []byte
+	if w.V == SaltedLeafVersion {
+		if w.Salt == nil {
+			return Entry{}, fmt.Errorf("%w: leaf: version %d without a salt", ErrInvalidArgument, w.V)
+		}
+		var ok bool
+		if salt, ok = parseSalt(*w.Salt); !ok {
+			return Entry{}, fmt.Errorf("%w: leaf: salt %q is not %d bytes of lower-case hex", ErrInvalidArgument, *w.Salt, SaltSize)
+		}
+	} else if want := map[bool]int{false: LeafVersion, true: ImportedLeafVersion}[w.Imported != nil]; w.V != want || w.Salt != nil {
+		return Entry{}, fmt.Errorf("%w: leaf: version %d, want %d (or %d, salted)", ErrInvalidArgument, w.V, want, SaltedLeafVersion)
 	}
 	ts, err := time.Parse(TimeLayout, w.Timestamp)
 	if err != nil {
@@ -130,6 +162,7 @@ func decodeLeafJSON(b []byte) (Entry, error) {
 		ID: w.ID, Timestamp: ts, ToolName: w.ToolName, Arguments: args,
 		ResultSummary: deref(w.ResultSummary), Confirmed: w.Confirmed, SessionID: deref(w.SessionID),
 		TaskID: deref(w.TaskID), UserID: deref(w.UserID), CallID: deref(w.CallID), Imported: w.Imported,
+		Salt: salt,
 	}
 	if args != nil {
 		canon, err := canonicalJSON("arguments", args, maxLeafDepth)
@@ -142,6 +175,16 @@ func decodeLeafJSON(b []byte) (Entry, error) {
 	}
 	e.Leaf = b
 	return e, nil
+}
+
+// parseSalt returns the salt that s writes as EncodeLeaf does: SaltSize
+// bytes in lower-case hex, and whether s is that.
+func parseSalt(s string) ([]byte, bool) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != SaltSize || hex.EncodeToString(b) != s {
+		return nil, false
+	}
+	return b, true
 }
 
 // LeafHash returns the RFC 6962 leaf hash of leaf bytes: SHA-256 of a zero

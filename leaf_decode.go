@@ -53,10 +53,25 @@ func decodeLeafFast(b []byte) (Entry, bool) {
 	if !lit(`{"v":`) {
 		return Entry{}, false
 	}
-	if version, ok = integer(); !ok || (version != LeafVersion && version != ImportedLeafVersion) || !lit(`,"id":`) {
+	if version, ok = integer(); !ok || (version != LeafVersion && version != ImportedLeafVersion && version != SaltedLeafVersion) || !lit(`,"id":`) {
 		return Entry{}, false
 	}
-	if e.ID, ok = integer(); !ok || !lit(`,"timestamp":`) {
+	if e.ID, ok = integer(); !ok {
+		return Entry{}, false
+	}
+	if version == SaltedLeafVersion {
+		if !lit(`,"salt":`) {
+			return Entry{}, false
+		}
+		s, ok := str()
+		if !ok {
+			return Entry{}, false
+		}
+		if e.Salt, ok = parseSalt(s); !ok {
+			return Entry{}, false
+		}
+	}
+	if !lit(`,"timestamp":`) {
 		return Entry{}, false
 	}
 	ts, ok := str()
@@ -102,7 +117,7 @@ func decodeLeafFast(b []byte) (Entry, bool) {
 			return Entry{}, false
 		}
 	}
-	if version == ImportedLeafVersion {
+	if version == ImportedLeafVersion || (version == SaltedLeafVersion && bytes.HasPrefix(p.in[p.pos:], []byte(`,"imported":`))) {
 		im := &Imported{}
 		if !lit(`,"imported":{"source":`) {
 			return Entry{}, false

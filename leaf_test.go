@@ -50,6 +50,16 @@ var leafCases = []struct {
 		Arguments: json.RawMessage(`{"path":"x"}`), CallID: "oai-web:3",
 		Imported: &tooltrail.Imported{Source: "oai-web", ID: 3, Timestamp: "2026-04-08T10:43:24.123456+00:00"},
 	}},
+	{"salted", tooltrail.Entry{
+		ID: 42, Timestamp: time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.UTC), SessionID: "sess-1",
+		ToolName: "delete_repository", Arguments: json.RawMessage(`{"repo":"bob/payroll"}`), UserID: "bob",
+		Salt: bytes.Repeat([]byte{0xa5, 0x0f}, tooltrail.SaltSize/2),
+	}},
+	{"salted_imported", tooltrail.Entry{
+		ID: 7, Timestamp: time.Date(2026, 4, 8, 10, 43, 24, 123456000, time.UTC), ToolName: "read_file",
+		Arguments: json.RawMessage(`{"path":"x"}`), CallID: "oai-web:3", Salt: make([]byte, tooltrail.SaltSize),
+		Imported: &tooltrail.Imported{Source: "oai-web", ID: 3, Timestamp: "2026-04-08T10:43:24.123456+00:00"},
+	}},
 }
 
 func TestLeafGolden(t *testing.T) {
@@ -82,6 +92,13 @@ func TestDecodeLeafRefuses(t *testing.T) {
 		{"ErrImportedAsVersion1", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null,"imported":{"source":"s","id":1,"timestamp":"x"}}`},
 		{"ErrVersion2NotImported", `{"v":2,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
 		{"ErrWhitespace", `{"v":1, "id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrVersion3WithoutSalt", `{"v":3,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrSaltOnVersion1", `{"v":1,"id":1,"salt":"00112233445566778899aabbccddeeff","timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrSaltUpperCase", `{"v":3,"id":1,"salt":"00112233445566778899AABBCCDDEEFF","timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrSaltShort", `{"v":3,"id":1,"salt":"00112233445566778899aabbccddee","timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrSaltLong", `{"v":3,"id":1,"salt":"00112233445566778899aabbccddeeff00","timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrSaltNull", `{"v":3,"id":1,"salt":null,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
+		{"ErrSaltAfterTimestamp", `{"v":3,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","salt":"00112233445566778899aabbccddeeff","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}`},
 		{"ErrTrailingData", `{"v":1,"id":1,"timestamp":"1970-01-01T00:00:00.000000Z","tool_name":"t","arguments":null,"result_summary":null,"confirmed":false,"session_id":null,"task_id":null,"user_id":null,"call_id":null}x`},
 	}
 	for _, tt := range tests {

@@ -3,8 +3,10 @@ package tooltrail
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -37,6 +39,12 @@ type Config struct {
 	// Logger receives the log's own messages (never arguments or result
 	// summaries); default slog.Default().
 	Logger *slog.Logger
+	// Rand is where the sequencer reads each leaf's salt; default
+	// crypto/rand.Reader. Only tests should set it: a predictable salt
+	// lets whoever guesses an entry confirm it from its public leaf hash.
+	Rand io.Reader
+
+	unsalted bool // write unsalted leaves, to measure what salts cost
 }
 
 // Observer is told what the log's sequencer does, for metrics. Its methods
@@ -91,6 +99,9 @@ func New(ctx context.Context, store Store, cfg Config) (*Log, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
 	}
 	if _, err := store.Head(ctx); err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
@@ -286,6 +297,15 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 	last := head.LastTime
 	out := &Batch{Head: head}
 	leaves := make([]tlog.Hash, 0, len(batch))
+	var salts []byte
+	if !l.cfg.unsalted {
+		// One read for the whole batch, so that the salts cost one call
+		// of the system's source per commit, not one per entry.
+		salts = make([]byte, SaltSize*len(batch))
+		if _, err := io.ReadFull(l.cfg.Rand, salts); err != nil {
+			return nil, fmt.Errorf("salts of the batch: %w", err)
+		}
+	}
 	firstInBatch := make(map[string]int)
 	for i, p := range batch {
 		results[i] = result{}
@@ -309,6 +329,9 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 		}
 		last = ts
 		e := p.c.entry(head.Size+int64(len(out.Entries))+1, ts)
+		if salts != nil {
+			e.Salt = salts[SaltSize*i : SaltSize*(i+1) : SaltSize*(i+1)]
+		}
 		e.Leaf = EncodeLeaf(e)
 		h := LeafHash(e.Leaf)
 		out.Entries = append(out.Entries, e)

@@ -146,13 +146,13 @@ const TileHeight = 8
 
 // Tile returns the hashes of a C2SP tlog-tiles hash tile, given its path
 // below /tile/ ("L/N" or "L/N.p/W", N in the x001/234 form), as long as
-// the tile lies inside the tree of treeSize entries. Errors: a *FieldError
-// for a malformed path; ErrNotFound for a tile outside the tree; the
-// store's errors.
+// the tile lies inside the tree of treeSize entries. Errors: ErrNotFound
+// for a path that names no hash tile, and for a tile outside the tree (a
+// tile client takes both as "not there"); the store's errors.
 func (l *Log) Tile(ctx context.Context, path string, treeSize int64) ([]byte, error) {
 	t, err := tlog.ParseTilePath(fmt.Sprintf("tile/%d/%s", TileHeight, path))
 	if err != nil || t.L < 0 {
-		return nil, invalid("tile", "%q is not a hash tile path L/N[.p/W] (C2SP tlog-tiles)", path)
+		return nil, fmt.Errorf("%w: %q is not a hash tile path L/N[.p/W] (C2SP tlog-tiles)", ErrNotFound, path)
 	}
 	if t.L > 7 || !tileInside(t, treeSize) {
 		return nil, fmt.Errorf("%w: tile %q lies outside the tree of %d entries", ErrNotFound, path, treeSize)

@@ -17,11 +17,11 @@ func FromContext(ctx context.Context) (Token, bool) {
 }
 
 // BoundUser returns the user a request acts as: the token's user for a
-// writer or reader bound to one, "" for an admin, an unbound token, or no
-// token.
+// writer or reader bound to one, "" for an auditor, an admin, an unbound
+// token, or no token.
 func BoundUser(ctx context.Context) string {
 	t, ok := FromContext(ctx)
-	if !ok || t.Role == Admin {
+	if !ok || !t.Role.Bindable() {
 		return ""
 	}
 	return t.User

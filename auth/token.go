@@ -20,21 +20,24 @@ import (
 type Role string
 
 // The roles. A writer records; a reader queries, counts and reads entries
-// and proofs; an admin does everything, purge included.
+// and proofs; an auditor reads as an unbound reader does and also the
+// entry bundles, which hold every entry, so it is never bound to a user;
+// an admin does everything, purge included.
 const (
-	Writer Role = "writer"
-	Reader Role = "reader"
-	Admin  Role = "admin"
+	Writer  Role = "writer"
+	Reader  Role = "reader"
+	Auditor Role = "auditor"
+	Admin   Role = "admin"
 )
 
 // ParseRole returns the role named s. Errors: a *tooltrail.FieldError for
 // any other name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case Writer, Reader, Admin:
+	case Writer, Reader, Auditor, Admin:
 		return r, nil
 	}
-	return "", &tooltrail.FieldError{Field: "role", Reason: fmt.Sprintf("%q is not a role: use writer, reader or admin", s), Err: tooltrail.ErrInvalidArgument}
+	return "", &tooltrail.FieldError{Field: "role", Reason: fmt.Sprintf("%q is not a role: use writer, reader, auditor or admin", s), Err: tooltrail.ErrInvalidArgument}
 }
 
 // Token is a token as the store keeps it: never the secret, only its hash.
@@ -47,6 +50,10 @@ type Token struct {
 	Created time.Time // UTC
 	Revoked time.Time // zero while the token is valid
 }
+
+// Bindable says whether a token of role may be bound to a user: writers
+// and readers; an auditor and an admin act for every user.
+func (r Role) Bindable() bool { return r == Writer || r == Reader }
 
 // Active says whether the token may still be used.
 func (t Token) Active() bool { return t.Revoked.IsZero() }

@@ -35,6 +35,7 @@ func newAuthEnv(t *testing.T, cfg httpapi.Config) *authEnv {
 	}{
 		{"admin", auth.Admin, ""}, {"writer", auth.Writer, ""}, {"reader", auth.Reader, ""},
 		{"alice-writer", auth.Writer, "alice"}, {"alice-reader", auth.Reader, "alice"}, {"revoked", auth.Admin, ""},
+		{"auditor", auth.Auditor, ""},
 	} {
 		secret, h, err := auth.NewSecret()
 		if err != nil {
@@ -99,17 +100,18 @@ func TestRoles(t *testing.T) {
 		method, path, body string
 		want               map[string]int // by token; missing: as "reader"
 	}{
-		{"POST", "/v1/entries", `{"tool_name":"x","user_id":"alice"}`, map[string]int{"admin": ok, "writer": ok, "alice-writer": ok, "reader": f403, "alice-reader": f403}},
-		{"POST", "/v1/traces", `{"resourceSpans":[]}`, map[string]int{"admin": ok, "writer": ok, "alice-writer": ok, "reader": f403, "alice-reader": f403}},
-		{"GET", "/v1/entries", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
-		{"GET", "/v1/entries/count", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
-		{"GET", "/v1/entries/1", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
-		{"GET", "/v1/entries/1/proof", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
-		{"GET", "/v1/tools", "", map[string]int{"admin": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
-		{"POST", "/v1/purge", `{"older_than_days":36500}`, map[string]int{"admin": ok, "reader": f403, "alice-reader": f403, "writer": f403, "alice-writer": f403}},
+		{"POST", "/v1/entries", `{"tool_name":"x","user_id":"alice"}`, map[string]int{"admin": ok, "writer": ok, "alice-writer": ok, "reader": f403, "alice-reader": f403, "auditor": f403}},
+		{"POST", "/v1/traces", `{"resourceSpans":[]}`, map[string]int{"admin": ok, "writer": ok, "alice-writer": ok, "reader": f403, "alice-reader": f403, "auditor": f403}},
+		{"GET", "/v1/entries", "", map[string]int{"admin": ok, "auditor": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
+		{"GET", "/v1/entries/count", "", map[string]int{"admin": ok, "auditor": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
+		{"GET", "/v1/entries/1", "", map[string]int{"admin": ok, "auditor": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
+		{"GET", "/v1/entries/1/proof", "", map[string]int{"admin": ok, "auditor": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
+		{"GET", "/v1/tools", "", map[string]int{"admin": ok, "auditor": ok, "reader": ok, "alice-reader": ok, "writer": f403, "alice-writer": f403}},
+		{"GET", "/tile/entries/000.p/1", "", map[string]int{"admin": ok, "auditor": ok, "reader": f403, "alice-reader": f403, "writer": f403, "alice-writer": f403}},
+		{"POST", "/v1/purge", `{"older_than_days":36500}`, map[string]int{"admin": ok, "auditor": f403, "reader": f403, "alice-reader": f403, "writer": f403, "alice-writer": f403}},
 	}
 	for _, ep := range endpoints {
-		for _, as := range []string{"", "bogus", "revoked", "admin", "writer", "reader", "alice-writer", "alice-reader"} {
+		for _, as := range []string{"", "bogus", "revoked", "admin", "auditor", "writer", "reader", "alice-writer", "alice-reader"} {
 			want, listed := ep.want[as]
 			if !listed {
 				want = u401 // no token, an unknown one, a revoked one
@@ -129,7 +131,7 @@ func TestRoles(t *testing.T) {
 			})
 		}
 	}
-	for _, path := range []string{"/v1/log", "/v1/checkpoint", "/v1/consistency?from=1", "/tile/0/000.p/1", "/healthz", "/metrics"} {
+	for _, path := range []string{"/v1/log", "/v1/checkpoint", "/checkpoint", "/v1/consistency?from=1", "/tile/0/000.p/1", "/healthz", "/metrics"} {
 		if status, body, _ := a.call(t, "", "GET", path, ""); status != http.StatusOK {
 			t.Errorf("public %s without a token: %d %s", path, status, body)
 		}

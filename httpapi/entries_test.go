@@ -108,7 +108,7 @@ func TestPostEntries(t *testing.T) {
 			got := e.entry(t, rc.ID)
 			want := tt.want
 			want.ID, want.Timestamp = rc.ID, t0
-			if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(tooltrail.Entry{}, "Leaf")); diff != "" {
+			if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(tooltrail.Entry{}, "Leaf", "Salt")); diff != "" {
 				t.Errorf("entry read back (-want +got):\n%s", diff)
 			}
 			if h := tooltrail.LeafHash(got.Leaf); h != rc.LeafHash {
@@ -282,7 +282,7 @@ func TestGetEntry(t *testing.T) {
 		}
 		var raw map[string]json.RawMessage
 		decode(t, a.body, &raw)
-		want := []string{"arguments", "call_id", "confirmed", "id", "leaf", "result_summary", "session_id", "task_id", "timestamp", "tool_name", "user_id"}
+		want := []string{"arguments", "call_id", "confirmed", "id", "leaf", "result_summary", "salt", "session_id", "task_id", "timestamp", "tool_name", "user_id"}
 		if diff := cmp.Diff(want, slices.Sorted(mapKeys(raw))); diff != "" {
 			t.Errorf("keys (-want +got):\n%s", diff)
 		}

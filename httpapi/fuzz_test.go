@@ -100,7 +100,10 @@ func FuzzPostEntries(f *testing.F) {
 			UserID: str(in.UserID), CallID: str(in.CallID),
 		}
 		gotArgs, wantArgs := jsonValue(t, got.Arguments), jsonValue(t, in.Arguments)
-		got.Arguments, got.Leaf = nil, nil
+		if len(got.Salt) != tooltrail.SaltSize {
+			t.Errorf("entry read back with a salt of %d bytes", len(got.Salt))
+		}
+		got.Arguments, got.Leaf, got.Salt = nil, nil, nil
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("entry read back (-want +got):\n%s", diff)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -116,7 +117,7 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(func() { store.Close() }) // a test may have closed it already
 	e := &env{store: store, clock: &clock{t: t0}, logs: &syncBuffer{}, metrics: httpapi.NewMetrics()}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.log, err = tooltrail.New(ctx, store, tooltrail.Config{Now: e.clock.Now, Observer: e.metrics, Logger: logger})
+	e.log, err = tooltrail.New(ctx, store, tooltrail.Config{Now: e.clock.Now, Observer: e.metrics, Logger: logger, Rand: rand.NewChaCha8([32]byte{})})
 	if err != nil {
 		t.Fatalf("tooltrail.New: %v", err)
 	}

@@ -74,7 +74,9 @@ func (s *Server) getLog(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, logInfo{Origin: s.notary.Origin(), VerifierKey: s.notary.VerifierKey(), TreeSize: s.notary.Latest().Size})
 }
 
-// getCheckpoint is GET /v1/checkpoint: the latest signed checkpoint.
+// getCheckpoint is GET /v1/checkpoint and GET /checkpoint (where C2SP
+// tlog-tiles clients read it, beside /tile/): the latest signed
+// checkpoint, never cached.
 func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if !s.checkpointRequest(w, r) {
 		return
@@ -139,9 +141,15 @@ func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, consistencyProof{From: p.From, To: p.To, Proof: b64(p.Proof)})
 }
 
+// immutable is the Cache-Control of tiles: a tile's path fixes its bytes
+// (a partial tile N.p/W holds the first W hashes for ever), so tlog-tiles
+// asks for long-lived caching of full and partial tiles alike.
+const immutable = "public, max-age=31536000, immutable"
+
 // getTile is GET /tile/{path...}: a C2SP tlog-tiles hash tile inside the
-// tree of the latest checkpoint. Full tiles never change and are cached
-// for a year; partial ones not.
+// tree of the latest checkpoint. Any other path under /tile/ answers 404,
+// which a tile client takes for "not there" and falls back from a partial
+// tile to the full one.
 func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
 	if !s.checkpointRequest(w, r) {
 		return
@@ -154,11 +162,7 @@ func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	if len(data) == tlog.HashSize<<tooltrail.TileHeight {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		h.Set("Cache-Control", "no-cache")
-	}
+	h.Set("Cache-Control", immutable)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(data)
 }

@@ -117,8 +117,12 @@ func TestTamperEvidenceEndpoints(t *testing.T) {
 		t.Errorf("consistency 4 to 11 does not verify: %v", err)
 	}
 
+	if b := e.get(t, "/checkpoint"); b.status != http.StatusOK || !bytes.Equal(b.body, a.body) ||
+		b.header.Get("Content-Type") != "text/plain; charset=utf-8" || b.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("/checkpoint: %d %q %q, want /v1/checkpoint's answer", b.status, b.header.Get("Content-Type"), b.header.Get("Cache-Control"))
+	}
 	tile := e.get(t, "/tile/0/000.p/11")
-	if tile.status != http.StatusOK || len(tile.body) != 11*32 || tile.header.Get("Cache-Control") != "no-cache" {
+	if tile.status != http.StatusOK || len(tile.body) != 11*32 || tile.header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
 		t.Fatalf("partial tile: %d, %d bytes, Cache-Control %q", tile.status, len(tile.body), tile.header.Get("Cache-Control"))
 	}
 	for i, l := range leaves {
@@ -177,10 +181,12 @@ func TestTamperEvidenceErrors(t *testing.T) {
 		{"/tile/0/000.p/6", 404, "outside the tree"},
 		{"/tile/0/001", 404, "outside the tree"},
 		{"/tile/1/000.p/1", 404, "outside the tree"},
-		{"/tile/0/000.p/0", 400, "tile"},
-		{"/tile/data/000.p/5", 400, "tile"},
-		{"/tile/entries/000.p/5", 400, "tile"},
-		{"/tile/0/1", 400, "tile"},
+		{"/tile/0/000.p/0", 404, "tile"},
+		{"/tile/data/000.p/5", 404, "tile"},
+		{"/tile/0/1", 404, "tile"},
+		{"/tile/0/000/extra", 404, "tile"},
+		{"/tile/8/000", 404, "outside the tree"},
+		{"/checkpoint?x=1", 400, "x"},
 		{"/tile/", 404, "no endpoint"},
 	}
 	for _, tt := range tests {

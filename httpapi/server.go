@@ -103,17 +103,19 @@ type Server struct {
 //	POST /v1/purge            purge old entries
 //	GET  /v1/log              origin, verifier key and signed tree size
 //	GET  /v1/checkpoint       the latest signed checkpoint
+//	GET  /checkpoint          the same, where C2SP tlog-tiles puts it
 //	GET  /v1/entries/{id}/proof  inclusion proof (tree_size)
 //	GET  /v1/consistency      consistency proof (from, to)
 //	GET  /tile/...            C2SP tlog-tiles hash tiles
+//	GET  /tile/entries/...    C2SP tlog-tiles entry bundles (auditor, admin)
 //	GET  /healthz             liveness and tree size
 //	GET  /metrics             Prometheus metrics of cfg.Metrics
 //
 // and JSON 404 and 405 answers for other paths and methods. With
-// cfg.Tokens every endpoint but /v1/log, /v1/checkpoint, /v1/consistency,
-// /tile/, /healthz and /metrics needs a token of a role allowed there. It
-// points the tooltrail_queue_depth gauge of cfg.Metrics at log. New does
-// not fail.
+// cfg.Tokens every endpoint but /v1/log, /v1/checkpoint, /checkpoint,
+// /v1/consistency, /tile/, /healthz and /metrics needs a token of a role
+// allowed there. It points the tooltrail_queue_depth gauge of cfg.Metrics
+// at log. New does not fail.
 func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -152,7 +154,8 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	// nil are open to anyone: the checkpoint, consistency proofs and
 	// tiles, which an auditor needs without a token, health and metrics.
 	recorders := []auth.Role{auth.Writer, auth.Admin}
-	readers := []auth.Role{auth.Reader, auth.Admin}
+	readers := []auth.Role{auth.Reader, auth.Auditor, auth.Admin}
+	auditors := []auth.Role{auth.Auditor, auth.Admin}
 	admins := []auth.Role{auth.Admin}
 	s.handle("POST /v1/entries", recorders, s.postEntry)
 	s.handle("POST /v1/traces", recorders, s.postTraces)
@@ -165,9 +168,11 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	s.handle("POST /v1/purge", admins, s.postPurge)
 	s.handle("GET /v1/log", nil, s.getLog)
 	s.handle("GET /v1/checkpoint", nil, s.getCheckpoint)
+	s.handle("GET /checkpoint", nil, s.getCheckpoint)
 	s.handle("GET /v1/entries/{id}/proof", readers, s.getProof)
 	s.handle("GET /v1/consistency", nil, s.getConsistency)
 	s.handle("GET /tile/{path...}", nil, s.getTile)
+	s.handle("GET /tile/entries/{path...}", auditors, s.getEntryBundle)
 	s.handle("GET /healthz", nil, s.getHealth)
 	s.handle("GET /metrics", nil, promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError),

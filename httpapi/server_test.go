@@ -63,6 +63,11 @@ func TestHealthz(t *testing.T) {
 		e.record(t, `{"tool_name":"a"}`)
 		e.record(t, `{"tool_name":"b"}`)
 		a := e.get(t, "/healthz")
+		if got, want := strings.TrimSpace(string(a.body)), `{"status":"ok","tree_size":0}`; a.status != 200 || got != want {
+			t.Errorf("before a signature: status %d body %s, want 200 %s (the signed size, not the head's)", a.status, got, want)
+		}
+		e.sign(t)
+		a = e.get(t, "/healthz")
 		if got, want := strings.TrimSpace(string(a.body)), `{"status":"ok","tree_size":2}`; a.status != 200 || got != want {
 			t.Errorf("status %d body %s, want 200 %s", a.status, got, want)
 		}

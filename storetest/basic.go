@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,10 +36,24 @@ func testRecordAndRead(t *testing.T, open OpenFunc) {
 	want := tooltrail.Entry{
 		ID: 1, Timestamp: start, SessionID: "s1", ToolName: "read_file",
 		Arguments: json.RawMessage(`{"lines":10,"path":"/etc/hosts"}`), ResultSummary: "10 lines",
-		Confirmed: true, TaskID: "t1", UserID: "ctx-user", Leaf: e.Leaf,
+		Confirmed: true, TaskID: "t1", UserID: "ctx-user", Leaf: e.Leaf, Salt: e.Salt,
 	}
 	if diff := cmp.Diff(want, e); diff != "" {
 		t.Errorf("Entry(1) (-want +got):\n%s", diff)
+	}
+	// The salt is stored with the entry (in its leaf), so a reader can
+	// recompute the leaf; equal calls get unequal salts and leaf hashes.
+	if len(e.Salt) != tooltrail.SaltSize || !bytes.Equal(tooltrail.EncodeLeaf(e), e.Leaf) ||
+		!bytes.HasPrefix(e.Leaf, []byte(`{"v":3,"id":1,"salt":"`)) {
+		t.Errorf("Entry(1): salt %x, leaf %s; want a leaf of version 3 with a salt of %d bytes", e.Salt, e.Leaf, tooltrail.SaltSize)
+	}
+	other := newLog(t, open, NewClock(start, time.Second))
+	again, err := other.Record(ctx, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if twin, err := other.Entry(context.Background(), again.ID); err != nil || bytes.Equal(twin.Salt, e.Salt) || again.LeafHash == r.LeafHash {
+		t.Errorf("the same call at the same time and id in another log got the same salt %x or leaf hash (%v)", e.Salt, err)
 	}
 	if tooltrail.LeafHash(e.Leaf) != r.LeafHash {
 		t.Errorf("leaf hash of stored leaf differs from the receipt's")

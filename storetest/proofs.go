@@ -172,10 +172,38 @@ func testProofs(t *testing.T, open OpenFunc) {
 			t.Errorf("Tile(%s) beyond the tree = %v, want ErrNotFound", path, err)
 		}
 	}
-	for _, path := range []string{"", "0", "0/1", "data/000", "0/000.p/0", "0/000.p/256", "-1/000", "0/x000", "0/000/"} {
-		var fe *tooltrail.FieldError
-		if _, err := log.Tile(ctx, path, 300); !errors.As(err, &fe) {
-			t.Errorf("Tile(%q) = %v, want a FieldError", path, err)
+	// Entry bundles: each leaf, length-prefixed, hashes to its place in
+	// the level-0 tile of the same path.
+	for _, tc := range []struct {
+		path        string
+		first, want int
+	}{{"000", 0, 256}, {"001.p/44", 256, 44}, {"000.p/10", 0, 10}} {
+		got, err := log.EntryBundle(ctx, tc.path, 300)
+		if err != nil {
+			t.Errorf("EntryBundle(%s): %v", tc.path, err)
+			continue
+		}
+		n := 0
+		for len(got) >= 2 {
+			size := int(got[0])<<8 | int(got[1])
+			if len(got) < 2+size || n >= tc.want || tooltrail.LeafHash(got[2:2+size]) != leaves[tc.first+n] {
+				t.Errorf("EntryBundle(%s): entry %d does not hash to leaf %d", tc.path, n, tc.first+n)
+				break
+			}
+			got, n = got[2+size:], n+1
+		}
+		if n != tc.want || len(got) != 0 {
+			t.Errorf("EntryBundle(%s) holds %d entries and %d bytes more, want %d", tc.path, n, len(got), tc.want)
+		}
+	}
+	for _, path := range []string{"001", "002.p/1", "000.p/0", "0", "x000", "", "data/000"} {
+		if _, err := log.EntryBundle(ctx, path, 300); !errors.Is(err, tooltrail.ErrNotFound) {
+			t.Errorf("EntryBundle(%q) = %v, want ErrNotFound", path, err)
+		}
+	}
+	for _, path := range []string{"", "0", "0/1", "data/000", "entries/000", "0/000.p/0", "0/000.p/256", "-1/000", "0/x000", "0/000/"} {
+		if _, err := log.Tile(ctx, path, 300); !errors.Is(err, tooltrail.ErrNotFound) {
+			t.Errorf("Tile(%q), no tile path = %v, want ErrNotFound", path, err)
 		}
 	}
 }
@@ -217,6 +245,12 @@ func testProofsAcrossPurge(t *testing.T, open OpenFunc) {
 		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(id-1), 21, p.LeafHash[:], proofBytes(p.Proof), root[:]); err != nil || p.LeafHash != leaves[id-1] {
 			t.Errorf("entry %d after the purge: %v", id, err)
 		}
+	}
+	if _, err := log.EntryBundle(ctx, "000.p/21", 21); !errors.Is(err, tooltrail.ErrNotFound) {
+		t.Errorf("EntryBundle of purged entries = %v, want ErrNotFound", err)
+	}
+	if _, err := log.Tile(ctx, "0/000.p/21", 21); err != nil {
+		t.Errorf("Tile of purged entries: %v", err)
 	}
 	r10 := RootOf(t, leaves[:10])
 	p, err := log.ConsistencyProof(ctx, 10, 21)

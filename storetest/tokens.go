@@ -24,7 +24,7 @@ func testTokens(t *testing.T, open OpenFunc) {
 		name string
 		role auth.Role
 		user string
-	}{{"ops", auth.Admin, ""}, {"agent-1", auth.Writer, "alice"}, {"auditor", auth.Reader, ""}} {
+	}{{"ops", auth.Admin, ""}, {"agent-1", auth.Writer, "alice"}, {"auditor", auth.Auditor, ""}, {"dashboard", auth.Reader, ""}} {
 		_, h, err := auth.NewSecret()
 		if err != nil {
 			t.Fatal(err)
@@ -69,7 +69,7 @@ func testTokens(t *testing.T, open OpenFunc) {
 		t.Errorf("CreateToken of a revoked token's name = %v, want ErrConflict", err)
 	}
 	list, err := s.Tokens(ctx)
-	if err != nil || len(list) != 3 || list[0].Name != "ops" || list[1].Active() || !list[2].Active() {
+	if err != nil || len(list) != 4 || list[0].Name != "ops" || list[1].Active() || !list[2].Active() {
 		t.Errorf("Tokens = %+v, %v", list, err)
 	}
 }

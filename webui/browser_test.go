@@ -113,7 +113,7 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	e.sign(t)
 	mux := http.NewServeMux()
 	api := httpapi.New(e.log, httpapi.Config{Notary: e.notary, Tokens: e.store, Logger: slog.New(slog.DiscardHandler)})
-	for _, p := range []string{"/v1/", "/tile/", "/healthz", "/metrics"} {
+	for _, p := range []string{"/v1/", "/tile/", "/checkpoint", "/healthz", "/metrics"} {
 		mux.Handle(p, api)
 	}
 	mux.Handle("/", e.ui)

@@ -21,8 +21,8 @@
 //	GET  /stream            the filter's new entries as server-sent events
 //	GET  /static/...        the style sheet, the script and the icon
 //
-// It serves nothing under /v1/, /tile/, /healthz or /metrics: those are the
-// API's, mounted beside it.
+// It serves nothing under /v1/, /tile/, /checkpoint, /healthz or
+// /metrics: those are the API's, mounted beside it.
 //
 // # Session
 //

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -83,7 +84,7 @@ func newEnv(t testing.TB, configure func(*webui.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.log, err = tooltrail.New(ctx, store, tooltrail.Config{Now: e.clock.Now, Logger: logger, Redactor: red})
+	e.log, err = tooltrail.New(ctx, store, tooltrail.Config{Now: e.clock.Now, Logger: logger, Redactor: red, Rand: rand.NewChaCha8([32]byte{})})
 	if err != nil {
 		t.Fatalf("tooltrail.New: %v", err)
 	}

@@ -78,9 +78,11 @@ func (ui *UI) session(r *http.Request) (auth.Token, string, error) {
 	return tok, c.Value, err
 }
 
-// canSignIn says whether a token of role may use the UI: readers and
-// admins; a writer only records.
-func canSignIn(role auth.Role) bool { return role == auth.Reader || role == auth.Admin }
+// canSignIn says whether a token of role may use the UI: readers,
+// auditors and admins; a writer only records.
+func canSignIn(role auth.Role) bool {
+	return role == auth.Reader || role == auth.Auditor || role == auth.Admin
+}
 
 // require wraps h so that it runs only in a session of one of roles. A
 // request without a valid session is sent to the sign-in page; one of

@@ -96,7 +96,7 @@ func (ui *UI) Close() error {
 
 // routes registers every path of the UI.
 func (ui *UI) routes() {
-	readers := []auth.Role{auth.Reader, auth.Admin}
+	readers := []auth.Role{auth.Reader, auth.Auditor, auth.Admin}
 	admins := []auth.Role{auth.Admin}
 	m := ui.mux
 	m.HandleFunc("GET /signin", ui.getSignin)

@@ -67,7 +67,7 @@ func commands() []spec {
 		{name: "verify", synopsis: "[--data DIR | --store URL] [--key KEY] [--checkpoint-mirror DIR] | --server URL --checkpoint FILE --key KEY",
 			summary: "check that no entry was changed, dropped or reordered",
 			new:     func() command { return new(verifyCommand) }},
-		{name: "token create", synopsis: "--role writer|reader|admin [--user USER] [--name NAME] [--data DIR | --store URL]",
+		{name: "token create", synopsis: "--role writer|reader|auditor|admin [--user USER] [--name NAME] [--data DIR | --store URL]",
 			summary: "make an access token (shown once); works on the store, no server needed",
 			noEnv:   []string{"role", "user", "name"},
 			new:     func() command { return new(tokenCreateCommand) }},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,13 +25,30 @@ const (
 	checkpointFileName = "checkpoint"
 )
 
-// defaultOrigin is the origin of a log whose key is made without --origin.
-func defaultOrigin() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" || strings.ContainsAny(h, "+ \t\n") {
-		h = "localhost"
+// defaultOrigin is the origin of a log whose key is made without --origin:
+// as C2SP tlog-tiles recommends, the log's URL prefix without the scheme,
+// as far as serve can know it from the address it listens on (addr) and
+// whether it serves TLS. A loopback or wildcard host becomes the
+// machine's name; the port is left out when it is the scheme's own, or 0.
+func defaultOrigin(addr string, tls bool) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, ""
 	}
-	return h + "/tooltrail"
+	if ip := net.ParseIP(host); host == "" || host == "localhost" || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
+		h, err := os.Hostname()
+		if err != nil || h == "" || strings.ContainsAny(h, "+ \t\n/") {
+			h = "localhost"
+		}
+		host = h
+	}
+	if port == "" || port == "0" || (tls && port == "443") || (!tls && port == "80") {
+		if strings.Contains(host, ":") { // an IPv6 address, bracketed as in a URL
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // logKey is the log's key as note encodes it.
@@ -40,15 +58,15 @@ type logKey struct {
 }
 
 // loadOrCreateKey reads the key in dir, or makes one for origin (default
-// defaultOrigin()) when there is none and says so with created. Errors: a
+// the given fallback) when there is none and says so with created. Errors: a
 // key file others can read; a file that holds no key; an origin other
 // than the key's (a log's origin never changes); I/O errors.
-func loadOrCreateKey(dir, origin string) (k logKey, created bool, err error) {
+func loadOrCreateKey(dir, origin, fallback string) (k logKey, created bool, err error) {
 	path := filepath.Join(dir, keyFileName)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if origin == "" {
-			origin = defaultOrigin()
+			origin = fallback
 		}
 		k.signer, k.verifier, err = tooltrail.GenerateKey(origin)
 		if err != nil {

@@ -46,7 +46,7 @@ func openLocalLog(ctx context.Context, data, storeURL, redactConfig string, logg
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}
-	key, _, err := loadOrCreateKey(data, "")
+	key, _, err := loadOrCreateKey(data, "", defaultOrigin("", false))
 	if err != nil {
 		return nil, errors.Join(err, closeStore(store))
 	}

@@ -61,7 +61,7 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", defData, "data `DIR`, created with mode 0700")
 	fs.StringVar(&c.store, "store", "", "store `URL`: sqlite:PATH (default sqlite:DIR/tooltrail.db), or postgres://USER@HOST/DB[?schema=NAME] for several servers on one database")
 	fs.DurationVar(&c.commitTimeout, "commit-timeout", 10*time.Second, "how long one batch's commit may take before every call of it fails with 503 (the store is then taken as unreachable)")
-	fs.StringVar(&c.origin, "origin", "", "the log's `NAME` in its signed checkpoints, such as example.com/agents-audit; set once, when the key is made (default HOSTNAME/tooltrail)")
+	fs.StringVar(&c.origin, "origin", "", "the log's `NAME` in its signed checkpoints, such as example.com/agents-audit; set once, when the key is made (default: the URL prefix without scheme as --addr gives it, HOSTNAME:PORT for a loopback or wildcard address)")
 	fs.StringVar(&c.mirror, "checkpoint-mirror", "", "also write every signed checkpoint to `DIR`/checkpoint, outside the store, so that a store rolled back or cut short is caught against it")
 	fs.BoolVar(&c.trustStore, "trust-store", false, "start from the store's own checkpoint when neither the data directory nor the mirror holds one (a server joining a log, when the database is known good)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with the certificate (chain) in `FILE` (PEM); with --tls-key")
@@ -138,7 +138,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	if c.commitTimeout <= 0 {
 		return errors.Join(usagef("--commit-timeout must be positive, got %v", c.commitTimeout), closeStore(store))
 	}
-	key, created, err := loadOrCreateKey(data, c.origin)
+	key, created, err := loadOrCreateKey(data, c.origin, defaultOrigin(c.addr, c.tlsCert != ""))
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
@@ -272,7 +272,7 @@ func newRedactor(data, config string) (tooltrail.Redactor, error) {
 func routeUI(api, ui http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if strings.HasPrefix(p, "/v1/") || p == "/v1" || strings.HasPrefix(p, "/tile/") || p == "/healthz" || p == "/metrics" {
+		if strings.HasPrefix(p, "/v1/") || p == "/v1" || p == "/checkpoint" || p == "/tile" || strings.HasPrefix(p, "/tile/") || p == "/healthz" || p == "/metrics" {
 			api.ServeHTTP(w, r)
 			return
 		}

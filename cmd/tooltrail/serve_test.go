@@ -180,6 +180,10 @@ func TestServe_webUI(t *testing.T) {
 		{"/signin", http.StatusOK, "<form"},
 		{"/healthz", http.StatusOK, `"status":"ok"`},
 		{"/v1/log", http.StatusOK, `"verifier_key"`},
+		{"/checkpoint", http.StatusOK, "\n0\n"},
+		{"/tile", http.StatusNotFound, `"not_found"`},
+		{"/tile/9/000", http.StatusNotFound, `"not_found"`},
+		{"/tile/entries/000", http.StatusUnauthorized, "unauthenticated"},
 		{"/v1/entries", http.StatusUnauthorized, "unauthenticated"},
 	} {
 		resp, err := http.Get(srv.url + tc.path)

@@ -129,7 +129,7 @@ type tokenCreateCommand struct {
 
 func (c *tokenCreateCommand) define(fs *flag.FlagSet) {
 	c.store.define(fs)
-	fs.StringVar(&c.role, "role", "", "`ROLE` of the token: writer (record), reader (query), or admin (everything)")
+	fs.StringVar(&c.role, "role", "", "`ROLE` of the token: writer (record), reader (query), auditor (read the whole log, entry bundles too), or admin (everything)")
 	fs.StringVar(&c.user, "user", "", "bind a writer or reader to `USER`: it records and reads as that user only")
 	fs.StringVar(&c.name, "name", "", "`NAME` of the token, unique for ever; admin actions are logged under it (default ROLE-RANDOM)")
 }
@@ -137,10 +137,10 @@ func (c *tokenCreateCommand) define(fs *flag.FlagSet) {
 func (c *tokenCreateCommand) run(ctx context.Context, s *streams) error {
 	role, err := auth.ParseRole(c.role)
 	if err != nil {
-		return usagef("--role %q: use writer, reader or admin", c.role)
+		return usagef("--role %q: use writer, reader, auditor or admin", c.role)
 	}
-	if role == auth.Admin && c.user != "" {
-		return usagef("--user binds writers and readers; an admin acts for every user")
+	if !role.Bindable() && c.user != "" {
+		return usagef("--user binds writers and readers; an %s reads for every user", role)
 	}
 	name := c.name
 	if name == "" {
