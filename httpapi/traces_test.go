@@ -153,6 +153,10 @@ func TestTraces_recordedPayload(t *testing.T) {
 	}
 	for i := range p.Entries {
 		p.Entries[i].Timestamp = want[0].Timestamp
+		if len(p.Entries[i].Salt) != 16 {
+			t.Errorf("entry %d has a salt of %d bytes, want 16", p.Entries[i].ID, len(p.Entries[i].Salt))
+		}
+		p.Entries[i].Salt = nil
 	}
 	if diff := cmp.Diff(want, p.Entries); diff != "" {
 		t.Errorf("entries after two exports (-want +got):\n%s", diff)

@@ -79,8 +79,8 @@ func TestImportFromOAIWeb(t *testing.T) {
 		first.Imported == nil || first.Imported.ID != 1 || first.Imported.Timestamp != "2026-04-08T10:43:24.123456+00:00" {
 		t.Errorf("entry 1 = %+v (imported %+v)", first, first.Imported)
 	}
-	if !strings.HasPrefix(string(first.Leaf), `{"v":2,`) {
-		t.Errorf("imported leaf %s, want version 2", first.Leaf)
+	if !strings.HasPrefix(string(first.Leaf), `{"v":3,`) {
+		t.Errorf("imported leaf %s, want version 3 (imported, with their salt)", first.Leaf)
 	}
 	// Row 3 is older than row 2 in oAI-Web; the log's times never go back,
 	// and the leaf keeps the original.

@@ -104,7 +104,7 @@ func TestServe_otlpExport(t *testing.T) {
 			{ToolName: "read_file", Arguments: json.RawMessage(`{"path":"notes.txt"}`), ResultSummary: "412 bytes",
 				Confirmed: true, SessionID: "conv-1", TaskID: "task-9", UserID: "alice", CallID: "call_abc"},
 		}
-		if diff := cmp.Diff(want, page.Entries, cmpopts.IgnoreFields(tooltrail.Entry{}, "ID", "Timestamp")); diff != "" {
+		if diff := cmp.Diff(want, page.Entries, cmpopts.IgnoreFields(tooltrail.Entry{}, "ID", "Timestamp", "Salt")); diff != "" {
 			t.Errorf("after export %d (-want +got):\n%s", i, diff)
 		}
 	}
