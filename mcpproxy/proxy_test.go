@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/tooltrail/tooltrail/internal/mcptest"
 )
 
 // TestRecordsEveryCall calls each kind of tool through the proxy and
@@ -214,7 +215,7 @@ func TestPassThrough(t *testing.T) {
 func directClient(t *testing.T, opts *mcp.ClientOptions) *mcp.ClientSession {
 	t.Helper()
 	ct, st := mcp.NewInMemoryTransports()
-	srv := newTestServer()
+	srv := mcptest.NewServer()
 	ss, err := srv.Connect(t.Context(), st, nil)
 	if err != nil {
 		t.Fatal(err)

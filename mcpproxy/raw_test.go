@@ -11,15 +11,13 @@ import (
 
 // rawRig is a proxy whose two peers are the test itself, line by line.
 type rawRig struct {
-	log     *rigLog
+	rec     *switchRecorder
 	agentW  io.WriteCloser
 	agentR  *bufio.Reader
 	serverW io.WriteCloser
 	serverR *bufio.Reader
 	served  chan error
 }
-
-type rigLog = switchRecorder
 
 func newRawRig(t *testing.T) *rawRig {
 	t.Helper()
@@ -30,7 +28,7 @@ func newRawRig(t *testing.T) *rawRig {
 	}
 	agentConn, agentR, agentW := pipeConn()
 	serverConn, serverR, serverW := pipeConn()
-	r := &rawRig{log: rec, agentW: agentW, agentR: bufio.NewReader(agentR), serverW: serverW, serverR: bufio.NewReader(serverR), served: make(chan error, 1)}
+	r := &rawRig{rec: rec, agentW: agentW, agentR: bufio.NewReader(agentR), serverW: serverW, serverR: bufio.NewReader(serverR), served: make(chan error, 1)}
 	go func() { r.served <- p.Serve(t.Context(), agentConn, serverConn) }()
 	t.Cleanup(func() { agentW.Close(); serverW.Close() })
 	return r
@@ -103,7 +101,7 @@ func TestMalformedFromTheAgent(t *testing.T) {
 	if m := readJSON(t, r.agentR); m["id"] != 9.0 || m["result"] == nil {
 		t.Fatalf("the agent got %v", m)
 	}
-	if es := entries(t, r.log.log); len(es) != 1 || es[0].ResultSummary != "echo: still here" {
+	if es := entries(t, r.rec.log); len(es) != 1 || es[0].ResultSummary != "echo: still here" {
 		t.Fatalf("entries = %+v", es)
 	}
 }
@@ -122,7 +120,7 @@ func TestMalformedFromTheServer(t *testing.T) {
 	if m["id"] != "c1" || e == nil || e["code"] != float64(CodeUpstream) || !strings.Contains(e["message"].(string), "malformed") {
 		t.Fatalf("the agent got %v", m)
 	}
-	es := waitEntries(t, r.log.log, 1)
+	es := waitEntries(t, r.rec.log, 1)
 	if !strings.Contains(es[0].ResultSummary, "malformed") || es[0].CallID != `mcp:`+rigSession+`:"c1"` {
 		t.Fatalf("entry = %+v", es[0])
 	}
@@ -144,7 +142,7 @@ func TestServerExitsMidCall(t *testing.T) {
 	if e, _ := m["error"].(map[string]any); e == nil || !strings.Contains(e["message"].(string), "closed the connection") {
 		t.Fatalf("the agent got %v", m)
 	}
-	es := waitEntries(t, r.log.log, 1)
+	es := waitEntries(t, r.rec.log, 1)
 	if es[0].ToolName != "deploy" || string(es[0].Arguments) != `{"env":"prod"}` {
 		t.Fatalf("entry = %+v", es[0])
 	}

@@ -217,7 +217,5 @@ func waitEntries(t *testing.T, log *tooltrail.Log, n int) []tooltrail.Entry {
 	}
 }
 
-func newTestServer() *mcp.Server { return mcptest.NewServer() }
-
 // quietLogger drops what the proxy says; the tests check what it does.
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -106,16 +106,15 @@ func size(n int) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// cut shortens s to at most max bytes, on a rune boundary, saying how much
+// cut shortens s to at most limit bytes, on a rune boundary, saying how much
 // was left out; it also replaces what is not UTF-8 or is NUL, which the
 // log refuses.
-func cut(s string, max int) string {
+func cut(s string, limit int) string {
 	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\uFFFD"), "\uFFFD")
-	if len(s) <= max {
+	if len(s) <= limit {
 		return s
 	}
-	note := fmt.Sprintf("… (%d bytes more)", len(s))
-	keep := max - len(note)
+	keep := limit - len(fmt.Sprintf("… (%d bytes more)", len(s)))
 	if keep < 0 {
 		keep = 0
 	}
