@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -16,22 +14,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/internal/pgtest"
+	"github.com/tooltrail/tooltrail/internal/seeddesign"
 	"github.com/tooltrail/tooltrail/storetest"
 )
 
-// seedSchema is oAI-Web's audit_log as its code uses it: the timestamp as
-// ISO 8601 text, arguments as jsonb, no index but the primary key.
-const seedSchema = `CREATE TABLE audit_log (
-	id serial PRIMARY KEY, timestamp text NOT NULL, session_id text, tool_name text NOT NULL,
-	arguments jsonb, result_summary text, confirmed boolean NOT NULL DEFAULT false, task_id text, user_id text)`
-
-// seedInsert is the seed's record: one INSERT a call, in its own
-// transaction.
-const seedInsert = `INSERT INTO audit_log (timestamp, session_id, tool_name, arguments, result_summary, confirmed, task_id, user_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
-
 // seedDesign is the seed's audit log on one schema, for comparison.
-type seedDesign struct{ pool *pgxpool.Pool }
+type seedDesign struct{ *seeddesign.Design }
 
 func openSeed(b *testing.B) *seedDesign {
 	b.Helper()
@@ -53,94 +41,11 @@ func openSeed(b *testing.B) *seedDesign {
 		b.Fatal(err)
 	}
 	b.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, seedSchema); err != nil {
+	d := &seeddesign.Design{Pool: pool}
+	if err := d.Create(ctx); err != nil {
 		b.Fatal(err)
 	}
-	return &seedDesign{pool: pool}
-}
-
-// record is the seed's AuditLog.record.
-func (s *seedDesign) record(ctx context.Context, c tooltrail.Call) error {
-	args, err := json.Marshal(c.Arguments)
-	if err != nil {
-		return err
-	}
-	var id int64
-	return s.pool.QueryRow(ctx, seedInsert, time.Now().UTC().Format("2006-01-02T15:04:05.000000+00:00"),
-		nullable(c.SessionID), c.ToolName, args, nullable(c.ResultSummary), c.Confirmed, nullable(c.TaskID), nullable(c.UserID)).Scan(&id)
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// where builds the seed's WHERE clause for a filter, as its query and
-// count do (with its tool_name unescaped, as it is).
-func seedWhere(f tooltrail.Filter) (string, []any) {
-	var clauses []string
-	var args []any
-	add := func(c string, v any) {
-		args = append(args, v)
-		clauses = append(clauses, fmt.Sprintf(c, len(args)))
-	}
-	if !f.Start.IsZero() {
-		add("timestamp::timestamptz >= $%d::timestamptz", f.Start)
-	}
-	if !f.End.IsZero() {
-		add("timestamp::timestamptz <= $%d::timestamptz", f.End)
-	}
-	if f.ToolName != "" {
-		add("tool_name ILIKE $%d", "%"+f.ToolName+"%")
-	}
-	if f.SessionID != "" {
-		add("session_id = $%d", f.SessionID)
-	}
-	if f.TaskID != "" {
-		add("task_id = $%d", f.TaskID)
-	}
-	if f.ConfirmedOnly {
-		clauses = append(clauses, "confirmed = TRUE")
-	}
-	if f.UserID != "" {
-		add("user_id = $%d", f.UserID)
-	}
-	w := ""
-	for i, c := range clauses {
-		if i == 0 {
-			w = "WHERE " + c
-		} else {
-			w += " AND " + c
-		}
-	}
-	return w, args
-}
-
-// query is the seed's AuditLog.query: ORDER BY a cast, LIMIT and OFFSET.
-func (s *seedDesign) query(ctx context.Context, f tooltrail.Filter) error {
-	w, args := seedWhere(f)
-	limit := f.Limit
-	if limit == 0 {
-		limit = tooltrail.DefaultLimit
-	}
-	args = append(args, limit, f.Offset)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT id, timestamp, session_id, tool_name, arguments, result_summary, confirmed, task_id, user_id
-FROM audit_log %s ORDER BY timestamp::timestamptz DESC LIMIT $%d OFFSET $%d`, w, len(args)-1, len(args)), args...)
-	if err != nil {
-		return err
-	}
-	rows.Close()
-	return rows.Err()
-}
-
-// count is the seed's AuditLog.count.
-func (s *seedDesign) count(ctx context.Context, f tooltrail.Filter) (int64, error) {
-	w, args := seedWhere(f)
-	var n int64
-	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM audit_log "+w, args...).Scan(&n)
-	return n, err
+	return &seedDesign{d}
 }
 
 // seedEntries is the size of the comparison's data sets:
@@ -205,9 +110,9 @@ func benchSeedReads(b *testing.B, url string) {
 	seed := openSeed(b)
 	tlog, _ := openBenchLog(b, url, pgtest.FreshSchema(b, url), false)
 	b.Logf("building %d entries in each design", n)
-	recordAll(b, 256, n, seed.record)
+	recordAll(b, 256, n, seed.Record)
 	recordAll(b, 256, n, func(ctx context.Context, c tooltrail.Call) error { _, err := tlog.Record(ctx, c); return err })
-	if _, err := seed.pool.Exec(ctx, "VACUUM ANALYZE audit_log"); err != nil {
+	if _, err := seed.Pool.Exec(ctx, "VACUUM ANALYZE audit_log"); err != nil {
 		b.Fatal(err)
 	}
 	mid := time.Now().Add(-time.Minute)
@@ -227,7 +132,7 @@ func benchSeedReads(b *testing.B, url string) {
 		query func(context.Context, tooltrail.Filter) error
 		count func(context.Context, tooltrail.Filter) (int64, error)
 	}{
-		{"seed", seed.query, seed.count},
+		{"seed", seed.Query, seed.Count},
 		{"tooltrail", func(ctx context.Context, f tooltrail.Filter) error { _, err := tlog.Query(ctx, f); return err }, tlog.Count},
 	}
 	for _, tt := range filters {
@@ -267,7 +172,7 @@ func benchSeedReads(b *testing.B, url string) {
 // recorderOf returns how a design records, on a new schema.
 func recorderOf(b *testing.B, design, url string) func(context.Context, tooltrail.Call) error {
 	if design == "seed" {
-		return openSeed(b).record
+		return openSeed(b).Record
 	}
 	log, _ := openBenchLog(b, url, pgtest.FreshSchema(b, url), false)
 	return func(ctx context.Context, c tooltrail.Call) error { _, err := log.Record(ctx, c); return err }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"os/exec"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -26,25 +27,36 @@ type benchCommand struct {
 	store   storeFlags
 	library bool
 	callers int
-	records int
-	rate    float64
-	read    int
-	verify  bool
-	key     string
-	json    bool
+	// callerList is --callers as given: one number, or with --versus-seed
+	// several.
+	callerList intList
+	versusSeed bool
+	designs    string
+	rounds     int
+	// serverCommand starts the server processes of --versus-seed.
+	serverCommand func(ctx context.Context, args ...string) *exec.Cmd
+	records       int
+	rate          float64
+	read          int
+	verify        bool
+	key           string
+	json          bool
 }
 
 func (c *benchCommand) define(fs *flag.FlagSet) {
 	c.remote.define(fs)
 	c.store.define(fs)
 	fs.BoolVar(&c.library, "library", false, "record in this process through the library on --data or --store, instead of over HTTP to --server")
-	fs.IntVar(&c.callers, "callers", 16, "`N` concurrent callers, each waiting for its record before the next")
+	fs.Var(&c.callerList, "callers", "`N` concurrent callers, each waiting for its record before the next; default 16 (with --versus-seed a list, default 16,64,256)")
 	fs.IntVar(&c.records, "records", 20000, "`N` records in all")
 	fs.Float64Var(&c.rate, "rate", 0, "send `R` records a second in all, steadily, instead of as fast as the callers go; latency then counts from when each record was due, so a stall is not hidden")
 	fs.IntVar(&c.read, "read", 0, "instead of recording, run each query and count of the seed's filters (and pages 100,000 deep) `N` times and report their latency")
 	fs.BoolVar(&c.verify, "verify", false, "instead of recording, verify the whole log in the store (with --library) and report how long it took")
 	fs.StringVar(&c.key, "key", "", "with --verify: the log's verifier `KEY` (default: the key in --data; none for a data set no server signed)")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
+	fs.BoolVar(&c.versusSeed, "versus-seed", false, "instead of one run, compare: the design of oAI-Web's audit log and tooltrail serve (its own process, over HTTP) each record on a new schema of the --store PostgreSQL database, at each of --callers, --rounds times, and print the medians and ratios")
+	fs.StringVar(&c.designs, "designs", "postgres,sqlite", "with --versus-seed: the tooltrail `STORES` to run beside the seed: postgres, sqlite or both")
+	fs.IntVar(&c.rounds, "rounds", 3, "with --versus-seed: `N` runs of each design at each concurrency, alternating")
 }
 
 // benchResult is what a run measured.
@@ -63,8 +75,25 @@ type benchResult struct {
 }
 
 func (c *benchCommand) run(ctx context.Context, s *streams) error {
-	if c.callers < 1 || c.records < 1 || c.rate < 0 || c.read < 0 {
-		return usagef("--callers and --records must be at least 1, --rate and --read at least 0")
+	if c.records < 1 || c.rate < 0 || c.read < 0 || c.rounds < 1 {
+		return usagef("--records and --rounds must be at least 1, --rate and --read at least 0")
+	}
+	if c.versusSeed {
+		if len(c.callerList) == 0 {
+			c.callerList = intList{16, 64, 256}
+		}
+		if c.serverCommand == nil {
+			c.serverCommand = thisExecutable
+		}
+		return c.runVersusSeed(ctx, s)
+	}
+	switch len(c.callerList) {
+	case 0:
+		c.callers = 16
+	case 1:
+		c.callers = c.callerList[0]
+	default:
+		return usagef("--callers takes one number, unless with --versus-seed")
 	}
 	if c.read > 0 {
 		return c.runReads(ctx, s)

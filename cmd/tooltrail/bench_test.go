@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tooltrail/tooltrail/internal/pgtest"
 )
 
 // TestBench_smoke runs the load generator briefly against a real server
@@ -68,5 +70,62 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile([]time.Duration{7}, 0.99); got != 7 {
 		t.Errorf("percentile of one = %v", got)
+	}
+}
+
+// TestBenchVersusSeed runs the side-by-side comparison briefly on the test
+// PostgreSQL: every design records all its calls, the summary has a row
+// per design and concurrency with the seed's ratio 1, and the schemas it
+// made are gone after. It asserts no timing.
+func TestBenchVersusSeed(t *testing.T) {
+	base := pgtest.URL(t)
+	t.Setenv(childArgvEnv, "1")
+	schemas := func() int {
+		conn := pgtest.Connect(t, base, "")
+		var n int
+		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tooltrail_bench_%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := schemas()
+	r := run(t, noEnv, "", "bench", "--versus-seed", "--store", base, "--callers", "2,3", "--records", "60", "--rounds", "1", "--json")
+	if r.code != 0 {
+		t.Fatalf("bench --versus-seed: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	var out struct {
+		Runs    []seedRun `json:"runs"`
+		Summary []seedRow `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("output %q: %v", r.stdout, err)
+	}
+	if len(out.Runs) != 6 || len(out.Summary) != 6 {
+		t.Fatalf("got %d runs and %d summary rows, want 6 and 6: %s", len(out.Runs), len(out.Summary), r.stdout)
+	}
+	for _, run := range out.Runs {
+		if run.Records != 60 || run.Failed != 0 || run.RecordsPerSec <= 0 {
+			t.Errorf("run %+v: want 60 records, none failed", run)
+		}
+	}
+	for _, row := range out.Summary {
+		if row.Design == "seed" && row.Ratio != 1 {
+			t.Errorf("the seed's own ratio is %v", row.Ratio)
+		}
+		if row.Ratio <= 0 {
+			t.Errorf("row %+v has no ratio", row)
+		}
+	}
+	if after := schemas(); after != before {
+		t.Errorf("%d bench schemas before, %d after: the comparison left some behind", before, after)
+	}
+	for _, args := range [][]string{
+		{"bench", "--versus-seed"},
+		{"bench", "--versus-seed", "--store", base, "--designs", "mysql"},
+		{"bench", "--callers", "2,3"},
+	} {
+		if r := run(t, noEnv, "", args...); r.code != exitUsage {
+			t.Errorf("%v: exit %d, want a usage error\n%s", args, r.code, r.stderr)
+		}
 	}
 }
