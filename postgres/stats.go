@@ -7,6 +7,8 @@ type Stats struct {
 	UnlockedAppends int64 // batches tried in one round trip on the head this store made last (raced and failed ones included)
 	RacedAppends    int64 // of those, batches that found the head moved (nothing written) and locked it after all
 	LockedAppends   int64 // batches that locked the head row, first or after a race
+	TokenLookups    int64 // TokenByHash calls
+	TokenCacheHits  int64 // of those, answered from memory
 }
 
 // Stats returns the counts of this store's appends. It does no I/O and
@@ -16,5 +18,7 @@ func (s *Store) Stats() Stats {
 		UnlockedAppends: s.paths.unlocked.Load(),
 		RacedAppends:    s.paths.raced.Load(),
 		LockedAppends:   s.paths.locked.Load(),
+		TokenLookups:    s.tokens.lookups.Load(),
+		TokenCacheHits:  s.tokens.hits.Load(),
 	}
 }

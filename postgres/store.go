@@ -48,6 +48,10 @@ type Store struct {
 	frontier *frontier.Cache
 	shared   atomic.Bool // another server appended lately: appends lock the head row first
 	paths    appendPaths
+
+	tokens         tokenCache
+	stopListening  context.CancelFunc
+	listenerExited chan struct{}
 }
 
 // appendPaths counts the ways appends went (see Stats).
@@ -110,6 +114,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	lctx, stop := context.WithCancel(context.Background())
+	s.stopListening, s.listenerExited = stop, make(chan struct{})
+	go func() {
+		defer close(s.listenerExited)
+		s.listenTokens(lctx, pc.ConnConfig.Copy(), cfg.Schema)
+	}()
 	return s, nil
 }
 
@@ -117,6 +127,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // be released. Calls after Close fail with tooltrail.ErrUnavailable. It
 // returns nil.
 func (s *Store) Close() error {
+	s.stopListening()
+	<-s.listenerExited
 	s.pool.Close()
 	return nil
 }
