@@ -11,7 +11,7 @@ import (
 )
 
 // tokenChannel is the channel on which every change of a tokens table is
-// announced, with the schema as the payload (0008_token_notify.sql).
+// announced, with the schema as the payload (0006_token_notify.sql).
 const tokenChannel = "tooltrail_tokens"
 
 // Bounds of the token cache: how long an entry is trusted even without a
