@@ -63,16 +63,43 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) (ma
 	}
 	typ := reflect.TypeOf(dst).Elem()
 	fields := jsonFields(typ)
-	present, err := objectKeys(body, fields)
+	values, err := objectKeys(body, fields)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return nil, decodeError(err, typ)
+	// Each value was scanned once by objectKeys; decoding it again as part
+	// of the whole body would scan the arguments twice more.
+	v := reflect.ValueOf(dst).Elem()
+	present := make(map[string]bool, len(values))
+	for key, raw := range values {
+		present[key] = true
+		f, _ := fieldByJSONName(typ, key) // objectKeys took only fields' names
+		fv := v.FieldByIndex(f.Index)
+		if f.Type == rawMessageType {
+			fv.SetBytes(raw)
+			continue
+		}
+		if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
+			return nil, fieldDecodeError(key, f.Type, err)
+		}
 	}
 	return present, nil
+}
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+// fieldDecodeError describes an error of json.Unmarshal of the value of the
+// request field key, of Go type ft, naming the field and the JSON it takes.
+func fieldDecodeError(key string, ft reflect.Type, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &tooltrail.FieldError{
+			Field:  key,
+			Reason: fmt.Sprintf("must be %s, got %s", typeName(ft), te.Value),
+			Err:    tooltrail.ErrInvalidArgument,
+		}
+	}
+	return &tooltrail.FieldError{Field: key, Reason: "is not valid JSON: " + err.Error(), Err: tooltrail.ErrInvalidArgument}
 }
 
 // checkContentType accepts no Content-Type or application/json, with no
@@ -91,16 +118,17 @@ func checkContentType(ct string) error {
 }
 
 // objectKeys walks the top level of the JSON object in body and returns
-// its keys. It returns a *tooltrail.FieldError for a key that is not in
-// fields (encoding/json would match keys case-insensitively) or is given
-// twice (encoding/json would keep the last), and an error wrapping
-// ErrInvalidArgument for malformed JSON or data after the object.
-func objectKeys(body []byte, fields []string) (map[string]bool, error) {
+// each key's value as it is written. It returns a *tooltrail.FieldError for
+// a key that is not in fields (encoding/json would match keys
+// case-insensitively) or is given twice (encoding/json would keep the
+// last), and an error wrapping ErrInvalidArgument for malformed JSON or
+// data after the object.
+func objectKeys(body []byte, fields []string) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if _, err := dec.Token(); err != nil { // the '{', as decodeBody checked
 		return nil, syntaxError(err)
 	}
-	present := make(map[string]bool, len(fields))
+	values := make(map[string]json.RawMessage, len(fields))
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
@@ -110,10 +138,9 @@ func objectKeys(body []byte, fields []string) (map[string]bool, error) {
 		if !slices.Contains(fields, key) {
 			return nil, unknownField(key, fields)
 		}
-		if present[key] {
+		if _, twice := values[key]; twice {
 			return nil, &tooltrail.FieldError{Field: key, Reason: "is given twice; give it once", Err: tooltrail.ErrInvalidArgument}
 		}
-		present[key] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, &tooltrail.FieldError{Field: key, Reason: "is not valid JSON (or nested too deep): " + err.Error(), Err: tooltrail.ErrInvalidArgument}
@@ -123,6 +150,7 @@ func objectKeys(body []byte, fields []string) (map[string]bool, error) {
 		if err := tooltrail.CheckJSONText(key, raw); err != nil {
 			return nil, err
 		}
+		values[key] = raw
 	}
 	if _, err := dec.Token(); err != nil { // the '}'
 		return nil, syntaxError(err)
@@ -130,7 +158,7 @@ func objectKeys(body []byte, fields []string) (map[string]bool, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: request body must hold one JSON object and nothing after it", tooltrail.ErrInvalidArgument)
 	}
-	return present, nil
+	return values, nil
 }
 
 func unknownField(key string, fields []string) error {
@@ -152,30 +180,6 @@ func syntaxError(err error) error {
 	default:
 		return fmt.Errorf("%w: request body is not valid JSON: %s", tooltrail.ErrInvalidArgument, err.Error())
 	}
-}
-
-// decodeError describes an error of json.Decoder.Decode into the request
-// struct of type typ, naming the field and the JSON it takes.
-func decodeError(err error, typ reflect.Type) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return fmt.Errorf("%w: request body must be a JSON object, got %s", tooltrail.ErrInvalidArgument, te.Value)
-		}
-		ft := te.Type
-		if f, ok := fieldByJSONName(typ, te.Field); ok {
-			ft = f.Type // te.Type is the pointed-to type of a nullable field
-		}
-		return &tooltrail.FieldError{
-			Field:  te.Field,
-			Reason: fmt.Sprintf("must be %s, got %s", typeName(ft), te.Value),
-			Err:    tooltrail.ErrInvalidArgument,
-		}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return unknownField(strings.Trim(name, `"`), jsonFields(typ))
-	}
-	return syntaxError(err)
 }
 
 // typeName says in words what JSON a Go type of a request field takes.
