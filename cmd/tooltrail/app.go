@@ -118,6 +118,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	switch name {
 	case "help", "-h", "-help", "--help":
 		return help(s, rest)
+	case "version", "-version", "--version":
+		printVersion(stdout)
+		return exitOK
 	}
 	sp, ok := lookup(name)
 	if !ok && strings.HasPrefix(name, "token") {
@@ -171,6 +174,7 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintf(&b, "  %-12s %s\n", "version", "print the version and revision this binary was built from")
 	fmt.Fprintf(&b, "  %-12s %s\n", "help", "show this, or a command's flags: tooltrail help <command>")
 	b.WriteString("\nEvery flag can also be set through TOOLTRAIL_<FLAG> (upper case, '-' as '_');\n")
 	b.WriteString("--server reads TOOLTRAIL_URL. The command line wins.\n")

@@ -18,6 +18,8 @@ func TestMain_help(t *testing.T) {
 		{name: "HelpOfCommandListsFlags", args: []string{"help", "record"}, wantCode: 0, wantStdout: "--args-file"},
 		{name: "HelpShowsEnvVars", args: []string{"help", "query"}, wantCode: 0, wantStdout: "[$TOOLTRAIL_URL]"},
 		{name: "DashHOfCommandListsFlags", args: []string{"query", "-h"}, wantCode: 0, wantStderr: "--confirmed-only"},
+		{name: "VersionNamesGoAndPlatform", args: []string{"version"}, wantCode: 0, wantStdout: " go1."},
+		{name: "DashVersion", args: []string{"--version"}, wantCode: 0, wantStdout: "tooltrail "},
 		{name: "ErrNoCommand", args: nil, wantCode: 2, wantStderr: "Commands:"},
 		{name: "ErrUnknownCommand", args: []string{"frobnicate"}, wantCode: 2, wantStderr: `unknown command "frobnicate"`},
 		{name: "ErrHelpOfUnknownCommand", args: []string{"help", "frobnicate"}, wantCode: 2, wantStderr: `unknown command "frobnicate"`},
