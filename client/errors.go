@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tooltrail/tooltrail"
 )
@@ -15,9 +16,14 @@ type Error struct {
 	Message string // what the server said, e.g. "tool_name: is required"
 }
 
-// Error returns "tooltrail server: <status> <code>: <message>".
+// Error returns "tooltrail server: <status> <code>: <message>", without
+// the code a second time where the message starts with it in words.
 func (e *Error) Error() string {
-	return fmt.Sprintf("tooltrail server: %d %s: %s", e.Status, e.Code, e.Message)
+	msg := e.Message
+	if words := strings.ReplaceAll(e.Code, "_", " ") + ": "; strings.HasPrefix(msg, words) {
+		msg = msg[len(words):]
+	}
+	return fmt.Sprintf("tooltrail server: %d %s: %s", e.Status, e.Code, msg)
 }
 
 // Unwrap returns the tooltrail sentinel error of the code (invalid_argument

@@ -66,7 +66,10 @@ func commands() []spec {
 			new:   func() command { return new(purgeCommand) }},
 		{name: "verify", synopsis: "[--data DIR | --store URL] [--key KEY] [--checkpoint-mirror DIR] | --server URL --checkpoint FILE --key KEY",
 			summary: "check that no entry was changed, dropped or reordered",
-			new:     func() command { return new(verifyCommand) }},
+			// TOOLTRAIL_URL, exported for the clients, must not turn a check
+			// of the store into a check of a server.
+			noEnv: []string{"server"},
+			new:   func() command { return new(verifyCommand) }},
 		{name: "token create", synopsis: "--role writer|reader|auditor|admin [--user USER] [--name NAME] [--data DIR | --store URL]",
 			summary: "make an access token (shown once); works on the store, no server needed",
 			noEnv:   []string{"role", "user", "name"},

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/tooltrail/tooltrail"
 )
 
 // usageError is a command line the command cannot run: exit status 2.
@@ -39,6 +41,9 @@ func report(w io.Writer, cmd string, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(w, "tooltrail %s: %v\nRun 'tooltrail %s -h' for usage.\n", cmd, err, cmd)
 		return exitUsage
+	case errors.Is(err, tooltrail.ErrUnauthenticated):
+		fmt.Fprintf(w, "tooltrail: %v\nSet TOOLTRAIL_TOKEN (or --token) to a token of the server's store: 'tooltrail token create --data DIR' makes one.\n", err)
+		return exitFailure
 	default:
 		fmt.Fprintf(w, "tooltrail: %v\n", err)
 		return exitFailure

@@ -247,3 +247,17 @@ func TestServe_refusesStoreWithoutAnchor(t *testing.T) {
 		t.Errorf("serve --trust-store wrote no checkpoint: %v", err)
 	}
 }
+
+// TestVerify_storeWhileClientsAreConfigured checks that the environment the
+// README gives client users (TOOLTRAIL_URL, TOOLTRAIL_TOKEN) leaves
+// `verify --data` checking the store.
+func TestVerify_storeWhileClientsAreConfigured(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	s.mustRun(t, "record", "--tool", "read_file")
+	s.stop(t)
+	env := envOf(map[string]string{"TOOLTRAIL_URL": "http://127.0.0.1:1", "TOOLTRAIL_TOKEN": "tt_unused"})
+	if r := run(t, env, "", "verify", "--data", dir); r.code != 0 {
+		t.Errorf("verify --data with TOOLTRAIL_URL set = exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}
