@@ -20,7 +20,8 @@ type Migration struct {
 
 // Load returns the migrations in dir of fsys, ordered by version. Errors:
 // a file whose name does not start with a version, two files of one
-// version, no migration at all, and read errors.
+// version, versions that do not run 1, 2, 3, ... without a gap, no
+// migration at all, and read errors.
 func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	files, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
 	if err != nil {
@@ -46,6 +47,13 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Version == ms[i-1].Version {
 			return nil, fmt.Errorf("migrations %s and %s have the same version", ms[i-1].Name, ms[i].Name)
+		}
+	}
+	// A gap would be filled later by a migration that stores past it never
+	// run, since they apply only versions above their own.
+	for i, m := range ms {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migration %s: versions must run 1, 2, 3, ... without a gap; expected %d", m.Name, i+1)
 		}
 	}
 	return ms, nil
