@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +43,7 @@ type benchCommand struct {
 	verify        bool
 	key           string
 	json          bool
+	force         bool
 }
 
 func (c *benchCommand) define(fs *flag.FlagSet) {
@@ -54,6 +57,7 @@ func (c *benchCommand) define(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verify, "verify", false, "instead of recording, verify the whole log in the store (with --library) and report how long it took")
 	fs.StringVar(&c.key, "key", "", "with --verify: the log's verifier `KEY` (default: the key in --data; none for a data set no server signed)")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
+	fs.BoolVar(&c.force, "force", false, "record into a --server whose log already holds entries (the fake entries stay there for good)")
 	fs.BoolVar(&c.versusSeed, "versus-seed", false, "instead of one run, compare: the design of oAI-Web's audit log and tooltrail serve (its own process, over HTTP) each record on a new schema of the --store PostgreSQL database, at each of --callers, --rounds times, and print the medians and ratios")
 	fs.StringVar(&c.designs, "designs", "postgres,sqlite", "with --versus-seed: the tooltrail `STORES` to run beside the seed: postgres, sqlite or both")
 	fs.IntVar(&c.rounds, "rounds", 3, "with --versus-seed: `N` runs of each design at each concurrency, alternating")
@@ -101,6 +105,13 @@ func (c *benchCommand) run(ctx context.Context, s *streams) error {
 	if c.verify {
 		return c.runVerify(ctx, s)
 	}
+	if !c.library {
+		if err := c.refuseRealLog(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stderr, "bench: recording %d fake calls (tools tool_00 to tool_%02d, users user-00 to user-%02d) into the log at %s; they stay there\n",
+			c.records, workload.Tools-1, workload.Users-1, redactURL(c.remote.server))
+	}
 	t, err := c.recorder(ctx)
 	if err != nil {
 		return err
@@ -129,6 +140,38 @@ func (c *benchCommand) run(ctx context.Context, s *streams) error {
 		res.RecordsPerSec, res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs)
 	if res.Failed > 0 {
 		return fmt.Errorf("%d of %d records failed", res.Failed, res.Records)
+	}
+	return nil
+}
+
+// refuseRealLog returns a usage error unless --force is given or the log
+// at --server holds no entries but its own (token changes, purges): the
+// fake entries of a bench cannot be taken out of a log one by one.
+func (c *benchCommand) refuseRealLog(ctx context.Context) error {
+	if c.force {
+		return nil
+	}
+	cl, err := c.remote.client()
+	if err != nil {
+		return err
+	}
+	tools, err := cl.Tools(ctx)
+	if errors.Is(err, tooltrail.ErrPermissionDenied) {
+		return usagef("cannot tell whether the log at %s holds entries: this token may not read it; give --force to record %d fake entries there anyway",
+			redactURL(c.remote.server), c.records)
+	}
+	if err != nil {
+		return c.remote.explain(err)
+	}
+	var n int64
+	for _, tc := range tools {
+		if !strings.HasPrefix(tc.Name, tooltrail.ReservedToolPrefix) {
+			n += tc.Count
+		}
+	}
+	if n > 0 {
+		return usagef("the log at %s already holds %d entries; bench would add %d fake ones for good: point it at a server of its own, or give --force",
+			redactURL(c.remote.server), n, c.records)
 	}
 	return nil
 }

@@ -39,7 +39,11 @@ func TestBench_smoke(t *testing.T) {
 	if r := run(t, noEnv, "", "bench", "--verify"); r.code != exitUsage || !strings.Contains(r.stderr, "--library") {
 		t.Errorf("bench --verify without --library: exit %d %q", r.code, r.stderr)
 	}
-	r = srv.run(t, "bench", "--callers", "2", "--records", "50", "--rate", "500", "--json")
+	// The log holds the first run's entries now: a second run needs --force.
+	if r := srv.run(t, "bench", "--records", "50"); r.code != exitUsage || !strings.Contains(r.stderr, "already holds 200 entries") {
+		t.Errorf("bench into a log with entries, without --force: exit %d %q", r.code, r.stderr)
+	}
+	r = srv.run(t, "bench", "--callers", "2", "--records", "50", "--rate", "500", "--json", "--force")
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Rate != 500 || res.Failed != 0 {
 		t.Errorf("bench --rate: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
