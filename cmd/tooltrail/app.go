@@ -72,7 +72,7 @@ func commands() []spec {
 			new:   func() command { return new(verifyCommand) }},
 		{name: "token create", synopsis: "--role writer|reader|auditor|admin [--user USER] [--name NAME] [--data DIR | --store URL]",
 			summary: "make an access token (shown once); works on the store, no server needed",
-			noEnv:   []string{"role", "user", "name"},
+			noEnv:   []string{"role", "user", "name", "new"},
 			new:     func() command { return new(tokenCreateCommand) }},
 		{name: "token list", synopsis: "[--data DIR | --store URL]",
 			summary: "list the access tokens (never their secrets)",

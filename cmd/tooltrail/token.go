@@ -121,10 +121,11 @@ func recordAdmin(ctx context.Context, store tooltrail.Store, c tooltrail.Call) e
 
 // tokenCreateCommand is tooltrail token create.
 type tokenCreateCommand struct {
-	store storeFlags
-	role  string
-	user  string
-	name  string
+	store  storeFlags
+	role   string
+	user   string
+	name   string
+	create bool // --new
 }
 
 func (c *tokenCreateCommand) define(fs *flag.FlagSet) {
@@ -132,6 +133,7 @@ func (c *tokenCreateCommand) define(fs *flag.FlagSet) {
 	fs.StringVar(&c.role, "role", "", "`ROLE` of the token: writer (record), reader (query), auditor (read the whole log, entry bundles too), or admin (everything)")
 	fs.StringVar(&c.user, "user", "", "bind a writer or reader to `USER`: it records and reads as that user only")
 	fs.StringVar(&c.name, "name", "", "`NAME` of the token, unique for ever; admin actions are logged under it (default ROLE-RANDOM)")
+	fs.BoolVar(&c.create, "new", false, "make the store when --data holds none yet (a token for a server not started yet); without it a missing store is an error, so that a token is never made in a store no server uses")
 }
 
 func (c *tokenCreateCommand) run(ctx context.Context, s *streams) error {
@@ -150,8 +152,11 @@ func (c *tokenCreateCommand) run(ctx context.Context, s *streams) error {
 		}
 		name = string(role) + "-" + secret[3:11]
 	}
-	store, tokens, where, err := c.store.open(ctx, true)
+	store, tokens, where, err := c.store.open(ctx, c.create)
 	if err != nil {
+		if !c.create && c.store.store == "" {
+			return fmt.Errorf("%w\nTo make the store and its first token before any server runs, give --new", err)
+		}
 		return err
 	}
 	defer store.Close()

@@ -118,10 +118,18 @@ func TestToken_lifecycle(t *testing.T) {
 		{[]string{"token", "revoke", "--data", dir, "--name", "nobody"}, exitFailure, "no token named"},
 		{[]string{"token", "revoke", "--data", dir}, exitUsage, "--name is required"},
 		{[]string{"token", "rotate"}, exitUsage, "token create, token list or token revoke"},
+		{[]string{"token", "create", "--data", filepath.Join(dir, "typo"), "--role", "writer"}, exitFailure, "give --new"},
 	} {
 		if r := run(t, noEnv, "", tt.args...); r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("%v = exit %d %q; want %d saying %q", tt.args, r.code, r.stderr, tt.code, tt.want)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo")); !os.IsNotExist(err) {
+		t.Errorf("token create without --new made a data directory: %v", err)
+	}
+	fresh := filepath.Join(t.TempDir(), "new")
+	if r := run(t, noEnv, "", "token", "create", "--data", fresh, "--new", "--role", "writer"); r.code != 0 || !strings.HasPrefix(r.stdout, "tt_") {
+		t.Errorf("token create --new = exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	// Each change of tokens is an entry of the log, under the account that
 	// made it.
