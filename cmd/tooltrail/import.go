@@ -65,6 +65,7 @@ func (c *importCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}
+	fmt.Fprintf(s.stderr, "importing into %s\n", redactURL(storeURL))
 	// Imported calls are redacted as recorded ones are, with the key of
 	// the data directory.
 	if c.data == "" {

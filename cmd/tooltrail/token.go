@@ -182,11 +182,12 @@ type tokenListCommand struct{ store storeFlags }
 func (c *tokenListCommand) define(fs *flag.FlagSet) { c.store.define(fs) }
 
 func (c *tokenListCommand) run(ctx context.Context, s *streams) error {
-	store, tokens, _, err := c.store.open(ctx, false)
+	store, tokens, where, err := c.store.open(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	fmt.Fprintf(s.stderr, "tokens of %s:\n", where)
 	list, err := tokens.Tokens(ctx)
 	if err != nil {
 		return err
@@ -222,7 +223,7 @@ func (c *tokenRevokeCommand) run(ctx context.Context, s *streams) error {
 	if c.name == "" {
 		return usagef("--name is required: the token to revoke (see tooltrail token list)")
 	}
-	store, tokens, _, err := c.store.open(ctx, false)
+	store, tokens, where, err := c.store.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -235,6 +236,6 @@ func (c *tokenRevokeCommand) run(ctx context.Context, s *streams) error {
 		Arguments: map[string]any{"name": t.Name, "role": string(t.Role)}, ResultSummary: "token " + t.Name + " revoked"}); err != nil {
 		return fmt.Errorf("the token was revoked, but its revocation could not be recorded: %w", err)
 	}
-	fmt.Fprintf(s.stdout, "token %q revoked\n", t.Name)
+	fmt.Fprintf(s.stdout, "token %q revoked in %s\n", t.Name, where)
 	return nil
 }
