@@ -7,6 +7,11 @@ import (
 	"runtime/debug"
 )
 
+// releaseVersion is the version a release build stamps with
+// -ldflags "-X main.releaseVersion=v1.2.3" (deploy/release.sh); empty
+// otherwise, when the module version of the build info is printed.
+var releaseVersion string
+
 // printVersion writes the module version, the VCS revision and time the
 // binary was built from (as the Go toolchain stamps them), and the Go
 // version, so that a bug report names exactly what ran.
@@ -15,6 +20,9 @@ func printVersion(w io.Writer) {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {
 			version = bi.Main.Version
+		}
+		if releaseVersion != "" {
+			version = releaseVersion
 		}
 		for _, s := range bi.Settings {
 			switch s.Key {
