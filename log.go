@@ -72,6 +72,30 @@ type Log struct {
 
 	changedMu sync.Mutex
 	changed   chan struct{} // closed at the next commit that appends
+
+	healthMu     sync.Mutex
+	failedInARow int       // batches that failed to commit since the last that did
+	lastFailure  time.Time // when the last of them failed
+}
+
+// CommitHealth says whether this Log can record: how many batches in a row
+// failed to commit since the last one that committed (0 when the last
+// committed, or none was tried), and when the last of them failed.
+func (l *Log) CommitHealth() (failedInARow int, lastFailure time.Time) {
+	l.healthMu.Lock()
+	defer l.healthMu.Unlock()
+	return l.failedInARow, l.lastFailure
+}
+
+func (l *Log) noteCommit(err error) {
+	l.healthMu.Lock()
+	defer l.healthMu.Unlock()
+	if err == nil {
+		l.failedInARow = 0
+		return
+	}
+	l.failedInARow++
+	l.lastFailure = time.Now()
 }
 
 type pending struct {
@@ -255,6 +279,7 @@ func (l *Log) commit(batch []*pending) {
 		if !errors.Is(err, ErrUnavailable) {
 			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
+		l.noteCommit(err)
 		l.cfg.Logger.Error("commit failed; every call of the batch fails", "calls", len(batch), "err", err)
 		if l.cfg.Observer != nil {
 			l.cfg.Observer.Failed(len(batch), err)
@@ -264,6 +289,7 @@ func (l *Log) commit(batch []*pending) {
 		}
 		return
 	}
+	l.noteCommit(nil)
 	if l.cfg.Observer != nil {
 		l.cfg.Observer.Committed(len(batch), time.Since(start))
 	}

@@ -131,7 +131,7 @@ func TestRoles(t *testing.T) {
 			})
 		}
 	}
-	for _, path := range []string{"/v1/log", "/v1/checkpoint", "/checkpoint", "/v1/consistency?from=1", "/tile/0/000.p/1", "/healthz", "/metrics"} {
+	for _, path := range []string{"/v1/log", "/v1/checkpoint", "/checkpoint", "/v1/consistency?from=1", "/tile/0/000.p/1", "/healthz", "/readyz", "/metrics"} {
 		if status, body, _ := a.call(t, "", "GET", path, ""); status != http.StatusOK {
 			t.Errorf("public %s without a token: %d %s", path, status, body)
 		}

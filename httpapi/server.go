@@ -109,11 +109,12 @@ type Server struct {
 //	GET  /tile/...            C2SP tlog-tiles hash tiles
 //	GET  /tile/entries/...    C2SP tlog-tiles entry bundles (auditor, admin)
 //	GET  /healthz             liveness and tree size
+//	GET  /readyz              readiness: liveness, and the log can record
 //	GET  /metrics             Prometheus metrics of cfg.Metrics
 //
 // and JSON 404 and 405 answers for other paths and methods. With
 // cfg.Tokens every endpoint but /v1/log, /v1/checkpoint, /checkpoint,
-// /v1/consistency, /tile/, /healthz and /metrics needs a token of a role
+// /v1/consistency, /tile/, /healthz, /readyz and /metrics needs a token of a role
 // allowed there. It points the tooltrail_queue_depth gauge of cfg.Metrics
 // at log. New does not fail.
 func New(log *tooltrail.Log, cfg Config) *Server {
@@ -174,6 +175,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	s.handle("GET /tile/{path...}", nil, s.getTile)
 	s.handle("GET /tile/entries/{path...}", auditors, s.getEntryBundle)
 	s.handle("GET /healthz", nil, s.getHealth)
+	s.handle("GET /readyz", nil, s.getReady)
 	s.handle("GET /metrics", nil, promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelError),
 		Registry: s.metrics.registry,
