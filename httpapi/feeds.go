@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -19,6 +20,10 @@ func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if n := len(q["format"]); n > 1 {
+		s.fail(w, r, &tooltrail.FieldError{Field: "format", Reason: fmt.Sprintf("is given %d times; give it once", n), Err: tooltrail.ErrInvalidArgument})
 		return
 	}
 	format, err := export.ParseFormat(q.Get("format"))

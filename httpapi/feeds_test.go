@@ -54,6 +54,7 @@ func TestExport(t *testing.T) {
 	for _, tc := range []struct{ path, want string }{
 		{"/v1/export?format=xml", "format"},
 		{"/v1/export?limit=5", "limit"},
+		{"/v1/export?format=csv&format=ndjson", "format: is given 2 times"},
 		{"/v1/export?user_id=bob&format=csv", ""},
 	} {
 		as := "reader"

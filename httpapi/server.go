@@ -217,12 +217,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.statusCode()),
 			slog.Duration("duration", took), slog.Int64("bytes", rec.bytes))
 	}()
+	if r.TLS != nil {
+		// Browsers that reached the log over TLS once must not be talked
+		// into plain HTTP later, where a token would cross in the clear.
+		rec.Header().Set("Strict-Transport-Security", hstsValue)
+	}
 	if route == unmatchedRoute {
 		s.unmatched(rec, r)
 		return
 	}
 	s.mux.ServeHTTP(rec, r)
 }
+
+// hstsValue is the Strict-Transport-Security of every answer over TLS: a
+// year, for this host name only (others on the domain are not the log's).
+const hstsValue = "max-age=31536000"
 
 // unmatched answers a request that matches no endpoint: 405 with Allow
 // when its path has endpoints for other methods, else 404.

@@ -132,6 +132,11 @@ func (ui *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
+	if r.TLS != nil {
+		// Once over TLS, never again in the clear, where the session
+		// cookie would cross readable: a year, for this host only.
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	ui.mux.ServeHTTP(w, r)
 }
 

@@ -161,6 +161,17 @@ func TestServe_TLS(t *testing.T) {
 	if _, err := c.Record(t.Context(), tooltrail.Call{ToolName: "over_tls"}); err != nil {
 		t.Fatalf("record over TLS: %v", err)
 	}
+	// Every answer over TLS, of the API and of the UI, pins the browser to it.
+	for _, path := range []string{"/healthz", "/v1/entries", "/signin"} {
+		resp, err := c.HTTPClient.Get(srv.url + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("GET %s over TLS: Strict-Transport-Security %q, want max-age=31536000", path, got)
+		}
+	}
 	srv.stop(t)
 
 	plain := startServer(t, t.TempDir(), "--addr", "0.0.0.0:0")
