@@ -125,6 +125,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		printVersion(stdout)
 		return exitOK
 	}
+	switch name {
+	case "token -h", "token -help", "token --help", "token help":
+		printTokenUsage(stdout)
+		return exitOK
+	}
 	sp, ok := lookup(name)
 	if !ok && strings.HasPrefix(name, "token") {
 		fmt.Fprintf(stderr, "tooltrail: %q: use tooltrail token create, token list or token revoke\n", strings.Join(args, " "))
@@ -167,6 +172,19 @@ func help(s *streams, args []string) int {
 	}
 	newFlagSet(sp, sp.new(), s.stdout).Usage()
 	return exitOK
+}
+
+// printTokenUsage lists the token commands.
+func printTokenUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("Usage:\n")
+	for _, c := range commands() {
+		if strings.HasPrefix(c.name, "token ") {
+			fmt.Fprintf(&b, "  tooltrail %s %s\n    \t%s\n", c.name, c.synopsis, c.summary)
+		}
+	}
+	b.WriteString("\nRun 'tooltrail help token create' (list, revoke) for a command's flags.\n")
+	io.WriteString(w, b.String())
 }
 
 // printUsage prints the list of commands.

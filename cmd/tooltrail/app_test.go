@@ -23,7 +23,9 @@ func TestMain_help(t *testing.T) {
 		{name: "ErrNoCommand", args: nil, wantCode: 2, wantStderr: "Commands:"},
 		{name: "ErrUnknownCommand", args: []string{"frobnicate"}, wantCode: 2, wantStderr: `unknown command "frobnicate"`},
 		{name: "ErrHelpOfUnknownCommand", args: []string{"help", "frobnicate"}, wantCode: 2, wantStderr: `unknown command "frobnicate"`},
-		{name: "ErrUnknownFlag", args: []string{"count", "--nope"}, wantCode: 2, wantStderr: "flag provided but not defined: -nope"},
+		{name: "ErrUnknownFlag", args: []string{"count", "--nope"}, wantCode: 2, wantStderr: "flag provided but not defined: --nope"},
+		{name: "ErrBadFlagValueSaysWhichNotAllFlags", args: []string{"query", "--limit", "many"}, wantCode: 2, wantStderr: `invalid value "many" for flag --limit`},
+		{name: "TokenHelp", args: []string{"token", "--help"}, wantCode: 0, wantStdout: "tooltrail token revoke"},
 		{name: "ErrPositionalArgument", args: []string{"count", "extra"}, wantCode: 2, wantStderr: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

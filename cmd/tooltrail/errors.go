@@ -20,24 +20,12 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
-// reportedError is a failure already reported to the user: Main only
-// returns its status.
-type reportedError struct{ code int }
-
-func (e *reportedError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
-func reported(code int) error { return &reportedError{code} }
-
-// report prints err for the user, if it is not printed already, and returns
-// the exit status it calls for.
+// report prints err for the user and returns the exit status it calls for.
 func report(w io.Writer, cmd string, err error) int {
 	var ue *usageError
-	var re *reportedError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.As(err, &re):
-		return re.code
 	case errors.As(err, &ue):
 		fmt.Fprintf(w, "tooltrail %s: %v\nRun 'tooltrail %s -h' for usage.\n", cmd, err, cmd)
 		return exitUsage

@@ -35,9 +35,9 @@ func newFlagSet(sp spec, cmd command, w io.Writer) *flag.FlagSet {
 
 // parseFlags sets the flags of fs from the environment (through getenv,
 // for every flag not named in noEnv), then from args, so that the command
-// line wins. It returns flag.ErrHelp for -h, a reported error with the
-// usage status for a bad command line (the flag package has printed why),
-// and a usage error naming the variable for a bad environment value.
+// line wins. It returns flag.ErrHelp for -h (after printing the usage), a
+// usage error naming the flag for a bad command line, and a usage error
+// naming the variable for a bad environment value.
 func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, noEnv ...string) error {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -56,14 +56,32 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, noE
 	if envErr != nil {
 		return envErr
 	}
-	if err := fs.Parse(args); err != nil {
+	// The flag package would print its error with one dash and the whole
+	// usage after it; the error alone, as the docs spell flags, says more.
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return err
 		}
-		return reported(exitUsage)
+		return usagef("%s", twoDashes.Replace(err.Error()))
 	}
 	return nil
 }
+
+// twoDashes rewrites the flag names in the flag package's errors with the
+// two dashes the documentation uses.
+var twoDashes = strings.NewReplacer(
+	"not defined: -", "not defined: --",
+	"for flag -", "for flag --",
+	"needs an argument: -", "needs an argument: --",
+	" value for -", " value for --",
+)
 
 // printFlags lists the flags of fs with their defaults and environment
 // variables, with two dashes as the documentation writes them.

@@ -46,8 +46,8 @@ func TestParseFlags(t *testing.T) {
 		{name: "EmptyEnvIsUnset", env: map[string]string{"TOOLTRAIL_TOOL": ""}, want: values{server: defaultServer}},
 		{name: "ExemptFlagIgnoresEnv", env: map[string]string{"TOOLTRAIL_ALL": "true"}, want: values{server: defaultServer}},
 		{name: "ErrBadEnvValueNamesVariable", env: map[string]string{"TOOLTRAIL_LIMIT": "many"}, wantErr: "TOOLTRAIL_LIMIT", usage: true},
-		{name: "ErrBadFlag", args: []string{"--limit", "many"}, wantErr: "exit status 2"},
-		{name: "ErrUnknownFlag", args: []string{"--nope"}, wantErr: "exit status 2"},
+		{name: "ErrBadFlag", args: []string{"--limit", "many"}, wantErr: `invalid value "many" for flag --limit`, usage: true},
+		{name: "ErrUnknownFlag", args: []string{"--nope"}, wantErr: "not defined: --nope", usage: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

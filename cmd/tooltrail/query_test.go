@@ -106,11 +106,11 @@ func TestQuery(t *testing.T) {
 		wantCode   int
 		wantStderr string
 	}{
-		{name: "ErrLimitNotNumber", args: []string{"--limit", "ten"}, wantCode: 2, wantStderr: `invalid value "ten" for flag -limit`},
+		{name: "ErrLimitNotNumber", args: []string{"--limit", "ten"}, wantCode: 2, wantStderr: `invalid value "ten" for flag --limit`},
 		{name: "ErrLimitTooLarge", args: []string{"--limit", "5000"}, wantCode: 1,
 			wantStderr: "tooltrail: server said 400 invalid_argument: limit: must be from 1 to 1000"},
 		{name: "ErrLimitNegative", args: []string{"--limit", "-1"}, wantCode: 1, wantStderr: "server said 400 invalid_argument: limit"},
-		{name: "ErrBadStart", args: []string{"--start", "yesterday"}, wantCode: 2, wantStderr: `invalid value "yesterday" for flag -start: "yesterday" is not a time`},
+		{name: "ErrBadStart", args: []string{"--start", "yesterday"}, wantCode: 2, wantStderr: `invalid value "yesterday" for flag --start: "yesterday" is not a time`},
 		{name: "ErrBadCursor", args: []string{"--cursor", "bogus"}, wantCode: 1, wantStderr: "server said 400 invalid_argument: cursor"},
 	}
 	for _, tt := range errs {

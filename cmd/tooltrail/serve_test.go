@@ -27,7 +27,7 @@ func TestServe_refuses(t *testing.T) {
 		{name: "ErrAddrWithoutPort", args: []string{"--addr", "127.0.0.1"}, wantCode: 2, wantStderr: "is not HOST:PORT"},
 		{name: "ErrBadStore", args: []string{"--store", "mysql://db/x"}, wantCode: 2, wantStderr: "use sqlite:PATH or postgres://"},
 		{name: "ErrPostgresUnreachable", args: []string{"--store", "postgres://u@127.0.0.1:1/tooltrail?connect_timeout=2"}, wantCode: 1, wantStderr: "open store postgres://u@127.0.0.1:1/tooltrail"},
-		{name: "ErrBadRetention", args: []string{"--retention", "forever"}, wantCode: 2, wantStderr: `invalid value "forever" for flag -retention`},
+		{name: "ErrBadRetention", args: []string{"--retention", "forever"}, wantCode: 2, wantStderr: `invalid value "forever" for flag --retention`},
 		{name: "ErrBadRetentionEnv", args: nil, wantCode: 2, wantStderr: "TOOLTRAIL_RETENTION"},
 		{name: "ErrEmptyData", args: []string{"--data", ""}, wantCode: 2, wantStderr: "--data"},
 	}
