@@ -197,7 +197,7 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintf(&b, "  %-12s %s\n", "version", "print the version and revision this binary was built from")
 	fmt.Fprintf(&b, "  %-12s %s\n", "help", "show this, or a command's flags: tooltrail help <command>")
-	b.WriteString("\nEvery flag can also be set through TOOLTRAIL_<FLAG> (upper case, '-' as '_');\n")
-	b.WriteString("--server reads TOOLTRAIL_URL. The command line wins.\n")
+	b.WriteString("\nA flag can also be set through TOOLTRAIL_<FLAG> (upper case, '-' as '_') where its help\n")
+	b.WriteString("names the variable; --server reads TOOLTRAIL_URL. The command line wins.\n")
 	io.WriteString(w, b.String())
 }
