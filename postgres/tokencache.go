@@ -77,6 +77,15 @@ func (c *tokenCache) reset(listening bool) {
 	c.byHash = nil
 }
 
+// forget drops every cached token after a change this store made itself,
+// keeping the listener's state.
+func (c *tokenCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.byHash = nil
+}
+
 // listenTokens keeps a connection of its own that listens on tokenChannel
 // and resets the cache at every change of the schema's tokens, until ctx
 // ends; after a failure it connects again, the cache bypassed meanwhile.

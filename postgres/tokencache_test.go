@@ -12,7 +12,7 @@ import (
 
 // TestTokenCacheSeesEveryChange: a server answers the look-ups of a token
 // from memory, and a revocation by another server, or an UPDATE by hand,
-// reaches it without a restart.
+// reaches it without a restart; its own revocation it sees at once.
 func TestTokenCacheSeesEveryChange(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.FreshSchema(t, url)
@@ -27,7 +27,7 @@ func TestTokenCacheSeesEveryChange(t *testing.T) {
 	}
 	a, b := open(), open()
 	tokens := map[string]auth.Hash{}
-	for _, name := range []string{"by-server", "by-hand"} {
+	for _, name := range []string{"by-server", "by-hand", "by-itself"} {
 		_, h, err := auth.NewSecret()
 		if err != nil {
 			t.Fatal(err)
@@ -48,8 +48,19 @@ func TestTokenCacheSeesEveryChange(t *testing.T) {
 		}
 		return a.Stats().TokenCacheHits > hits
 	})
-	if _, err := a.TokenByHash(ctx, tokens["by-hand"]); err != nil {
+	for _, name := range []string{"by-hand", "by-itself"} {
+		if _, err := a.TokenByHash(ctx, tokens[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Its own revocation must be seen by the very next look-up, before
+	// any notification could arrive.
+	if _, err := a.RevokeToken(ctx, "by-itself", time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	if tok, err := a.TokenByHash(ctx, tokens["by-itself"]); err != nil || tok.Active() {
+		t.Fatalf("right after its own revocation TokenByHash = %+v, %v; want it revoked", tok, err)
 	}
 
 	changes := []struct {

@@ -59,6 +59,9 @@ func (s *Store) Tokens(ctx context.Context) ([]auth.Token, error) {
 // tooltrail.ErrUnavailable.
 func (s *Store) RevokeToken(ctx context.Context, name string, at time.Time) (auth.Token, error) {
 	t, err := scanToken(s.pool.QueryRow(ctx, "UPDATE tokens SET revoked = $1 WHERE name = $2 AND revoked IS NULL RETURNING "+sqlTokenCols, at, name))
+	// This store's own look-ups see the revocation as soon as it returns,
+	// not only once the listener hears of it.
+	s.tokens.forget()
 	if !errors.Is(err, tooltrail.ErrNotFound) {
 		return t, err
 	}
