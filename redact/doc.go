@@ -72,10 +72,14 @@
 //	cookies         cookies
 //	credential      credential, aws_credential
 //	credentials     credentials, google_credentials
+//	pass            pass, db_pass, SMTP_PASS, bypass and compass (sic)
+//	pwd             pwd, MYSQL_PWD, PWD (sic: a shell's working directory)
+//	auth            auth, registry_auth (Docker's config.json), oauth (sic)
 //
 // Not caught by default, for instance: max_tokens, token_count, tokens,
 // token_type, tokenizer, secret_name, password_policy, passwordless, key,
-// keys, public_key, primary_key, api_key_id, access_key_id, credential_id.
+// keys, public_key, primary_key, api_key_id, access_key_id, credential_id,
+// auth_type, passport.
 // A rule may only have letters and digits besides the separators.
 //
 // # Patterns
@@ -89,7 +93,9 @@
 // string. RE2 matches in time linear in the input.
 //
 // The default patterns, in the order they are applied, and what of a
-// match each replaces:
+// match each replaces. A token format (jwt to aws_access_key_id) is found
+// after anything but a letter or a digit, so "backup_ghp_..." and
+// "key=AKIA..." count and "xghp_..." does not:
 //
 //   - pem_private_key: a PEM private key, "-----BEGIN ... PRIVATE
 //     KEY-----" (RSA, EC, OPENSSH, ENCRYPTED, none; or PGP ... KEY BLOCK)
@@ -116,22 +122,39 @@
 //     and a lower-case one (so "bearer instrument" stays). The token.
 //   - basic_auth: "Basic <base64>", in any case, that decodes to printable
 //     "user:password". The base64.
+//   - authorization_header: "Authorization" or "Proxy-Authorization", in
+//     any case, perhaps a closing quote, ':' or '=', then either a scheme
+//     and credentials ("Digest abc", "Token abc", "AWS4-HMAC-SHA256 ...")
+//     or credentials alone up to a quote, ',', ';', '<', '>' or the end of
+//     the line ("authorization: abc123"). The credentials up to a blank;
+//     a scheme left alone after an earlier pattern hid its credentials
+//     stays.
+//   - docker_auth: `"auth": "<base64>"`, as in Docker's config.json, that
+//     decodes to printable "user:password". The base64.
 //   - cookie_header: "Cookie:" or "Set-Cookie:", in any case. The rest of
 //     the line.
 //   - assignment: password, passwd, passphrase, secret, token, api_key,
 //     access_key, secret_key, private_key, credential or credentials (in any
-//     case, '_', '-' or '.' inside, after anything: "DB_PASSWORD"), perhaps
-//     a closing quote, then ':' or '=' and a value: "password=x", "secret:
-//     x", `"api_key": "x"`, `\"token\": \"x\"`. The value: up to its closing
-//     quote if it is quoted, else up to a space, quote, '\', ',', ';', '&',
-//     '<' or '>'.
+//     case, '_', '-' or '.' inside, after anything: "DB_PASSWORD"), or pass
+//     or pwd after anything but a letter ("DB_PASS", "pwd", not "bypass"),
+//     perhaps a closing quote, then ':' or '=' and a value: "password=x",
+//     "secret: x", `"api_key": "x"`, `\"token\": \"x\"`. The value: up to
+//     its closing quote if it is quoted, else up to a space, quote, '\',
+//     ',', ';', '&', '<' or '>'.
+//   - xml_element: an element whose name ends with one of the names of
+//     assignment, a namespace prefix allowed, with text and no child:
+//     "<password>x</password>", "<db:Pass>x</db:Pass>". The text.
+//   - command_password: a password on a command line: "mysql -u root
+//     -px" (-p, lower-case, glued to the password, after "mysql",
+//     "mysqldump", "mariadb" and the like on the same line), "sshpass -p
+//     x". The password, quoted or up to a blank, quote, ';', '|' or '&'.
 //
 // They are written not to touch ordinary text: "the password policy
 // says...", "max_tokens=1024", "token_count: 5", UUIDs, hex digests of 40
 // or 64 characters, base64 of images and other data, and URLs without a
 // password. The tests hold a list of such text. Some ordinary text is
 // redacted all the same: "Password: must be 12 characters" hides "must",
-// and "token: 5" hides "5".
+// "token: 5" hides "5", and "authorization: required" hides "required".
 //
 // # Rules files
 //

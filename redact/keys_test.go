@@ -61,6 +61,14 @@ var secretKeys = []struct{ key, rule string }{
 	{"privateKey", "privatekey"},
 	{"aws_credential", "credential"},
 	{"google_credentials", "credentials"},
+	{"pwd", "pwd"},
+	{"MYSQL_PWD", "pwd"},
+	{"pass", "pass"},
+	{"db_pass", "pass"},
+	{"auth", "auth"},
+	{"registry_auth", "auth"},
+	{"bypass", "pass"},            // over-redaction, documented
+	{"oauth", "auth"},             // over-redaction, documented
 	{"Contraseña_TOKEN", "token"}, // not ASCII: the slow path
 	{"TOKEN\u212a", ""},           // Kelvin sign: "tokenk", caught by nothing
 }

@@ -72,6 +72,9 @@ var defaultKeys = []string{
 	"cookies",
 	"credential",
 	"credentials",
+	"pass",
+	"pwd",
+	"auth",
 }
 
 // builtin is a default pattern with what only the package knows about it:
@@ -87,6 +90,22 @@ type builtin struct {
 	valid   func(secret string) bool
 }
 
+// notAfterAlnum starts a token that may follow anything but a letter or a
+// digit: RE2's \b would also refuse '_', as in "backup_ghp_...".
+const notAfterAlnum = `(?:^|[^A-Za-z0-9])`
+
+// secretNames are the words after which ':' or '=' and a value make an
+// assignment, and which name an XML element holding a secret.
+const secretNames = `(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|secret[_.-]?key|private[_.-]?key|credentials?)`
+
+// shortSecretNames are the names that are secret only as a word of their
+// own, so that "DB_PASS" and "pwd" count and "bypass" does not.
+const shortSecretNames = `(?:pass|pwd)`
+
+// secretNeedles are needles of secretNames and shortSecretNames, for a
+// pattern without a follow check.
+var secretNeedles = []string{"pass", "pwd", "secret", "token", "key", "credential"}
+
 // builtins are the default patterns, in the order they are applied: the
 // specific token formats first, then the generic ones, so that "Bearer
 // eyJ..." is marked as a JWT.
@@ -98,44 +117,44 @@ var builtins = []builtin{
 	},
 	{
 		name:    "jwt",
-		regexp:  `\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`,
+		regexp:  notAfterAlnum + `(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)`,
 		needles: []string{"eyj"},
 	},
 	{
 		name:    "github_token",
-		regexp:  `\b(?:gh[pousr]_[A-Za-z0-9]{36}[A-Za-z0-9]*|github_pat_[A-Za-z0-9_]{22}[A-Za-z0-9_]*)\b`,
+		regexp:  notAfterAlnum + `(?P<secret>gh[pousr]_[A-Za-z0-9]{36}[A-Za-z0-9]*|github_pat_[A-Za-z0-9_]{22}[A-Za-z0-9_]*)`,
 		needles: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
 	},
 	{
 		name:    "slack_token",
-		regexp:  `\bxox[abprs]-[A-Za-z0-9-]{10}[A-Za-z0-9-]*`,
+		regexp:  notAfterAlnum + `(?P<secret>xox[abprs]-[A-Za-z0-9-]{10}[A-Za-z0-9-]*)`,
 		needles: []string{"xox"},
 		valid:   hasDigit,
 	},
 	{
 		name:    "stripe_key",
-		regexp:  `\b[rs]k_(?:live|test)_[A-Za-z0-9]{10}[A-Za-z0-9]*`,
+		regexp:  notAfterAlnum + `(?P<secret>[rs]k_(?:live|test)_[A-Za-z0-9]{10}[A-Za-z0-9]*)`,
 		needles: []string{"k_live_", "k_test_"},
 	},
 	{
 		name:    "anthropic_key",
-		regexp:  `\bsk-ant-[A-Za-z0-9_-]{20}[A-Za-z0-9_-]*`,
+		regexp:  notAfterAlnum + `(?P<secret>sk-ant-[A-Za-z0-9_-]{20}[A-Za-z0-9_-]*)`,
 		needles: []string{"sk-ant-"},
 	},
 	{
 		name:    "openai_key",
-		regexp:  `\bsk-[A-Za-z0-9_-]{20}[A-Za-z0-9_-]*`,
+		regexp:  notAfterAlnum + `(?P<secret>sk-[A-Za-z0-9_-]{20}[A-Za-z0-9_-]*)`,
 		needles: []string{"sk-"},
 		valid:   hasDigit,
 	},
 	{
 		name:    "google_api_key",
-		regexp:  `\b(?P<secret>AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)`,
+		regexp:  notAfterAlnum + `(?P<secret>AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)`,
 		needles: []string{"aiza"},
 	},
 	{
 		name:    "aws_access_key_id",
-		regexp:  `\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`,
+		regexp:  notAfterAlnum + `(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?:[^A-Za-z0-9]|$)`,
 		needles: []string{"akia", "asia"},
 	},
 	{
@@ -159,6 +178,21 @@ var builtins = []builtin{
 		valid:   isBasicCredentials,
 	},
 	{
+		name: "authorization_header",
+		regexp: `(?i)\b(?:proxy-)?authorization(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?` +
+			`(?:[A-Za-z][A-Za-z0-9_-]*[ \t]+(?P<secret>[^\s"'\\,;<>]+)|(?P<secret>[^\s"'\\,;<>]+)(?:["'\\,;<>\r\n\f\v]|$))`,
+		needles: []string{"authorization"},
+		follow:  assignmentFollows,
+		valid:   notAuthScheme,
+	},
+	{
+		name:    "docker_auth",
+		regexp:  `(?i)\\?"auth\\?"[ \t]*:[ \t]*\\?"(?P<secret>[A-Za-z0-9+/]{4}[A-Za-z0-9+/]*={0,2})\\?"`,
+		needles: []string{"auth"},
+		follow:  assignmentFollows,
+		valid:   isBasicCredentials,
+	},
+	{
 		name:    "cookie_header",
 		regexp:  `(?i)\bcookie["']?[ \t]*:[ \t]*(?P<secret>[^\r\n]*[^\s])`,
 		needles: []string{"cookie"},
@@ -166,12 +200,40 @@ var builtins = []builtin{
 	},
 	{
 		name: "assignment",
-		regexp: `(?i)(?:password|passwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|secret[_.-]?key|private[_.-]?key|credentials?)` +
+		regexp: `(?i)(?:` + secretNames + `|(?:^|[^A-Za-z])` + shortSecretNames + `)` +
 			`(?:\\?["'])?[ \t]*[:=][ \t]*` +
 			`(?:\\?"(?P<secret>[^"\\\r\n]+)|'(?P<secret>[^'\r\n]+)|(?P<secret>[^\s"'\\` + "`" + `,;&<>]+))`,
-		needles: []string{"password", "passwd", "passphrase", "secret", "token", "key", "credential", "credentials"},
+		needles: []string{"password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "key", "credential", "credentials"},
 		follow:  assignmentFollows,
 	},
+	{
+		name: "xml_element",
+		regexp: `(?i)<(?:[a-z0-9_.:-]*` + secretNames + `|(?:[a-z0-9_.:-]*[_.:-])?` + shortSecretNames + `)` +
+			`(?:[ \t][^<>]*)?>(?P<secret>[^<]+)</`,
+		needles: secretNeedles,
+	},
+	{
+		// mysql and mariadb take a password glued to -p; sshpass after -p.
+		name: "command_password",
+		regexp: `(?i)\b(?:(?:mysql|mariadb)[a-z_-]*(?:[ \t][^\r\n|;&]*?)?[ \t](?-i:-p)|sshpass(?:[ \t][^\r\n|;&]*?)?[ \t](?-i:-p)[ \t]*)` +
+			`(?:'(?P<secret>[^'\r\n]+)'|"(?P<secret>[^"\r\n]+)"|(?P<secret>[^\s"'\\;|&]+))`,
+		needles: []string{"mysql", "mariadb", "sshpass"},
+	},
+}
+
+// authSchemes are the HTTP authentication schemes, which an
+// Authorization header names before its credentials.
+var authSchemes = []string{"basic", "bearer", "digest", "negotiate", "ntlm", "token", "hoba", "mutual", "aws4-hmac-sha256", "dpop", "gnap", "scram-sha-1", "scram-sha-256", "vapid"}
+
+// notAuthScheme tells whether s is not just the name of a scheme, which
+// is what is left when an earlier pattern hid the credentials after it.
+func notAuthScheme(s string) bool {
+	for _, name := range authSchemes {
+		if strings.EqualFold(s, name) {
+			return false
+		}
+	}
+	return true
 }
 
 // builtinFor returns the built-in pattern p is, if it is one unchanged.
