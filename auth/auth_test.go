@@ -166,3 +166,63 @@ func TestLimiter(t *testing.T) {
 		t.Error("rate 0 limited")
 	}
 }
+
+func TestFailureLimiter(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	l := auth.NewFailureLimiter(1, 3, clock) // one failure a second, 3 at once
+	const attacker = "203.0.113.9:40001"
+	for i := range 3 {
+		if ok, _ := l.Allow(attacker); !ok {
+			t.Fatalf("try %d refused before the burst of failures was spent", i+1)
+		}
+		l.Failed(attacker)
+	}
+	tests := []struct {
+		name   string
+		remote string
+		want   bool
+	}{
+		{"the same address", attacker, false},
+		{"the same address, another port", "203.0.113.9:1", false},
+		{"the same address without a port", "203.0.113.9", false},
+		{"the same address mapped into IPv6", "[::ffff:203.0.113.9]:80", false},
+		{"another IPv4 address", "203.0.113.10:40001", true},
+	}
+	for _, tt := range tests {
+		if ok, wait := l.Allow(tt.remote); ok != tt.want || (!ok && (wait <= 0 || wait > time.Second)) {
+			t.Errorf("%s: Allow(%q) = %t, wait %v; want %t (wait up to 1 s when refused)", tt.name, tt.remote, ok, wait, tt.want)
+		}
+	}
+
+	v6 := auth.NewFailureLimiter(1, 1, clock)
+	v6.Failed("[2001:db8:1:2::1]:443")
+	if ok, _ := v6.Allow("[2001:db8:1:2:ffff::7]:443"); ok {
+		t.Error("another address of the same IPv6 /64 was not limited")
+	}
+	if ok, _ := v6.Allow("[2001:db8:1:3::1]:443"); !ok {
+		t.Error("an address of another IPv6 /64 was limited")
+	}
+
+	now = now.Add(time.Second)
+	if ok, _ := l.Allow(attacker); !ok {
+		t.Error("refused after a second refilled one failure")
+	}
+	l.Failed(attacker)
+	if ok, _ := l.Allow(attacker); ok {
+		t.Error("a refilled failure could be spent twice")
+	}
+
+	var off *auth.FailureLimiter
+	off.Failed(attacker)
+	if ok, _ := off.Allow(attacker); !ok {
+		t.Error("a nil failure limiter limited")
+	}
+	zero := auth.NewFailureLimiter(0, 1, clock)
+	for range 5 {
+		zero.Failed(attacker)
+	}
+	if ok, _ := zero.Allow(attacker); !ok {
+		t.Error("rate 0 limited")
+	}
+}

@@ -18,8 +18,9 @@ import (
 // endpoint open to roles. It returns r with the token in its context.
 // Errors: ErrUnauthenticated for no token, a malformed header, an unknown
 // or revoked token; ErrPermissionDenied for a role that may not;
-// ErrRateLimited beyond the token's rate (with the wait in retryAfter);
-// the store's errors.
+// ErrRateLimited beyond the token's rate, or when r's address has failed
+// to authenticate too often (with the wait in retryAfter); the store's
+// errors.
 func (s *Server) authenticate(r *http.Request, roles []auth.Role) (_ *http.Request, retryAfter int, _ error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -29,10 +30,19 @@ func (s *Server) authenticate(r *http.Request, roles []auth.Role) (_ *http.Reque
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" || strings.ContainsAny(secret, " \t") {
 		return r, 0, fmt.Errorf("%w: the Authorization header must be Bearer <token>", tooltrail.ErrUnauthenticated)
 	}
+	// An address that keeps presenting bad tokens is refused before the
+	// look-up, so that guessing costs the store nothing.
+	if ok, wait := s.failures.Allow(r.RemoteAddr); !ok {
+		secs := max(1, int(math.Ceil(wait.Seconds())))
+		return r, secs, fmt.Errorf("%w: too many invalid tokens from your address; retry in %d s", tooltrail.ErrRateLimited, secs)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.lookup)
 	defer cancel()
 	tok, err := auth.Authenticate(ctx, s.tokens, secret)
 	if err != nil {
+		if errors.Is(err, tooltrail.ErrUnauthenticated) {
+			s.failures.Failed(r.RemoteAddr)
+		}
 		return r, 0, err
 	}
 	if !slices.Contains(roles, tok.Role) {

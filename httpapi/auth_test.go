@@ -88,7 +88,9 @@ func (a *authEnv) call(t *testing.T, as, method, path, body string) (int, string
 
 // TestRoles checks every endpoint against every kind of token.
 func TestRoles(t *testing.T) {
-	a := newAuthEnv(t, httpapi.Config{})
+	// The table presents bad tokens far more often than the default
+	// failure limit lets one address.
+	a := newAuthEnv(t, httpapi.Config{Failures: auth.NewFailureLimiter(0, 1, nil)})
 	a.record(t, `{"tool_name":"t","user_id":"alice"}`)
 	a.sign(t)
 	const (
@@ -231,6 +233,31 @@ func TestRateLimit(t *testing.T) {
 	}
 	if status, _, _ := a.call(t, "admin", "GET", "/v1/entries/count", ""); status != http.StatusOK {
 		t.Errorf("another token is limited too: %d", status)
+	}
+}
+
+// TestFailedAuthenticationLimit checks that an address presenting bad
+// tokens gets 401 up to the default burst and then 429 with Retry-After,
+// for every token until the bucket refills, the valid ones too.
+func TestFailedAuthenticationLimit(t *testing.T) {
+	a := newAuthEnv(t, httpapi.Config{})
+	for i := range auth.DefaultFailureBurst {
+		if status, body, _ := a.call(t, "bogus", "GET", "/v1/entries/count", ""); status != http.StatusUnauthorized {
+			t.Fatalf("bad token %d of the burst: %d %s, want 401", i+1, status, body)
+		}
+	}
+	for _, as := range []string{"bogus", "revoked", "reader"} {
+		status, body, h := a.call(t, as, "GET", "/v1/entries/count", "")
+		if status != http.StatusTooManyRequests || !strings.Contains(body, "too many invalid tokens from your address") {
+			t.Errorf("as %s past the burst: %d %s, want 429 naming the address's invalid tokens", as, status, body)
+		}
+		if s, err := strconv.Atoi(h.Get("Retry-After")); err != nil || s < 1 || s > 2 {
+			t.Errorf("as %s: Retry-After %q, want 1 or 2 seconds", as, h.Get("Retry-After"))
+		}
+	}
+	time.Sleep(time.Duration(float64(time.Second)/auth.DefaultFailureRate) + 100*time.Millisecond)
+	if status, body, _ := a.call(t, "reader", "GET", "/v1/entries/count", ""); status != http.StatusOK {
+		t.Errorf("a valid token after the refill: %d %s, want 200", status, body)
 	}
 }
 

@@ -61,6 +61,11 @@ type Config struct {
 	// Limiter, when set, is used instead of one made of RateLimit and
 	// RateBurst: pass the web UI's too, so that they share a token's rate.
 	Limiter *auth.Limiter
+	// Failures bounds the invalid tokens one client address may present,
+	// shared with the web UI like Limiter; nil: the defaults of
+	// auth.NewFailureLimiter with auth.DefaultFailureRate and
+	// auth.DefaultFailureBurst.
+	Failures *auth.FailureLimiter
 	// OTLP names the span attributes POST /v1/traces reads users, tasks
 	// and confirmations from; the zero value reads enduser.id.
 	OTLP otlp.Config
@@ -83,6 +88,7 @@ type Server struct {
 	notary   *tooltrail.Notary
 	tokens   auth.Store
 	limiter  *auth.Limiter
+	failures *auth.FailureLimiter
 	lookup   time.Duration
 	otlp     otlp.Config
 	otlpMax  int64
@@ -127,6 +133,9 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Limiter == nil {
 		cfg.Limiter = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, nil)
 	}
+	if cfg.Failures == nil {
+		cfg.Failures = auth.NewFailureLimiter(auth.DefaultFailureRate, auth.DefaultFailureBurst, nil)
+	}
 	if cfg.LookupTimeout <= 0 {
 		cfg.LookupTimeout = 5 * time.Second
 	}
@@ -144,6 +153,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		notary:   cfg.Notary,
 		tokens:   cfg.Tokens,
 		limiter:  cfg.Limiter,
+		failures: cfg.Failures,
 		lookup:   cfg.LookupTimeout,
 		otlp:     cfg.OTLP,
 		otlpMax:  cfg.OTLPMaxBodyBytes,

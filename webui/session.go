@@ -55,17 +55,37 @@ func (ui *UI) sessionCookieOf(secret string) *http.Cookie {
 	return c
 }
 
-// lookup returns the token of secret. Errors: tooltrail.ErrUnauthenticated
-// for a secret no active token has; the store's errors.
-func (ui *UI) lookup(ctx context.Context, secret string) (auth.Token, error) {
+// lookup returns the token of secret, presented by r. Errors:
+// tooltrail.ErrUnauthenticated for a secret no active token has;
+// tooltrail.ErrRateLimited when r's address has presented too many of
+// those (a *retryError); the store's errors.
+func (ui *UI) lookup(r *http.Request, secret string) (auth.Token, error) {
+	if ok, wait := ui.cfg.Failures.Allow(r.RemoteAddr); !ok {
+		secs := max(1, int(math.Ceil(wait.Seconds())))
+		return auth.Token{}, &retryError{secs: secs, err: fmt.Errorf("%w: too many invalid tokens from your address; try again in %d s", tooltrail.ErrRateLimited, secs)}
+	}
 	invalid := fmt.Errorf("%w: that token is not valid: it is unknown or revoked", tooltrail.ErrUnauthenticated)
 	if !cookieSafe(secret) {
+		ui.cfg.Failures.Failed(r.RemoteAddr)
 		return auth.Token{}, invalid
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), lookupTimeout)
 	defer cancel()
-	return auth.Authenticate(ctx, ui.cfg.Tokens, secret)
+	tok, err := auth.Authenticate(ctx, ui.cfg.Tokens, secret)
+	if errors.Is(err, tooltrail.ErrUnauthenticated) {
+		ui.cfg.Failures.Failed(r.RemoteAddr)
+	}
+	return tok, err
 }
+
+// retryError is a refusal that says when to try again.
+type retryError struct {
+	secs int
+	err  error
+}
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
 
 // session returns the token and secret of the session of r. Errors:
 // errNoSession; those of lookup.
@@ -74,7 +94,7 @@ func (ui *UI) session(r *http.Request) (auth.Token, string, error) {
 	if err != nil || c.Value == "" {
 		return auth.Token{}, "", errNoSession
 	}
-	tok, err := ui.lookup(r.Context(), c.Value)
+	tok, err := ui.lookup(r, c.Value)
 	return tok, c.Value, err
 }
 

@@ -3,9 +3,11 @@ package webui
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/tooltrail/tooltrail"
@@ -90,11 +92,20 @@ func (ui *UI) postSignin(w http.ResponseWriter, r *http.Request) {
 		ui.showSignin(w, r, http.StatusBadRequest, next, "Paste a reader or admin token.")
 		return
 	}
-	tok, err := ui.lookup(r.Context(), secret)
+	tok, err := ui.lookup(r, secret)
 	switch {
 	case errors.Is(err, tooltrail.ErrUnauthenticated):
 		ui.logger.InfoContext(r.Context(), "web ui sign-in refused: unknown or revoked token")
 		ui.showSignin(w, r, http.StatusUnauthorized, next, "That token is not valid: it is unknown or revoked.")
+		return
+	case errors.Is(err, tooltrail.ErrRateLimited):
+		ui.logger.InfoContext(r.Context(), "web ui sign-in refused: too many invalid tokens", "remote", r.RemoteAddr)
+		secs := 1
+		if re, ok := errors.AsType[*retryError](err); ok {
+			secs = re.secs
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		ui.showSignin(w, r, http.StatusTooManyRequests, next, fmt.Sprintf("Too many invalid tokens came from your address; try again in %d s.", secs))
 		return
 	case err != nil:
 		ui.fail(w, r, err)

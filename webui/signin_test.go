@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/webui"
 )
 
@@ -44,6 +45,29 @@ func sessionCookie(a answer) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// TestSignInFailureLimit checks that after the default burst of invalid
+// tokens from one address the sign-in form says when to try again, for a
+// valid token too, and sets no session.
+func TestSignInFailureLimit(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := range auth.DefaultFailureBurst {
+		want(t, signin(t, e, "tt_bogus"), http.StatusUnauthorized, "That token is not valid")
+		if t.Failed() {
+			t.Fatalf("invalid token %d of the burst", i+1)
+		}
+	}
+	for _, secret := range []string{"tt_bogus", e.secrets["reader"]} {
+		a := signin(t, e, secret)
+		want(t, a, http.StatusTooManyRequests, "Too many invalid tokens came from your address; try again in 1 s.")
+		if a.header.Get("Retry-After") != "1" {
+			t.Errorf("Retry-After %q, want 1", a.header.Get("Retry-After"))
+		}
+		if c := sessionCookie(a); c != nil {
+			t.Errorf("a refused sign-in set the session cookie %v", c)
+		}
+	}
 }
 
 func TestSignIn(t *testing.T) {
@@ -114,7 +138,9 @@ func TestSignInWithoutNonce(t *testing.T) {
 }
 
 func TestUnauthenticatedRedirects(t *testing.T) {
-	e := newEnv(t, nil)
+	// Eighteen bad sessions from one address are beyond the default
+	// failure limit.
+	e := newEnv(t, func(c *webui.Config) { c.Failures = auth.NewFailureLimiter(0, 1, nil) })
 	for _, path := range []string{"/", "/entries/1", "/log", "/export?format=csv", "/stream", "/verify/status"} {
 		for _, as := range []string{"", "tt_bogus", "revoked"} {
 			a := e.get(t, as, path)

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/tooltrail/tooltrail"
@@ -30,6 +31,11 @@ type Config struct {
 	// Limiter bounds each token's requests, the same one as the API's so
 	// that the two share a token's rate; nil: no limit.
 	Limiter *auth.Limiter
+	// Failures bounds the invalid tokens one client address may present,
+	// the same one as the API's; nil: the defaults of
+	// auth.NewFailureLimiter with auth.DefaultFailureRate and
+	// auth.DefaultFailureBurst.
+	Failures *auth.FailureLimiter
 	// Now is the clock of the time presets and of the purge counts; give
 	// the Log's own clock (tooltrail.Config.Now). Default time.Now.
 	Now func() time.Time
@@ -64,6 +70,9 @@ func New(cfg Config) (*UI, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Failures == nil {
+		cfg.Failures = auth.NewFailureLimiter(auth.DefaultFailureRate, auth.DefaultFailureBurst, nil)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -159,6 +168,8 @@ func errStatus(err error) (int, string) {
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, tooltrail.ErrPermissionDenied):
 		return http.StatusForbidden, err.Error()
+	case errors.Is(err, tooltrail.ErrRateLimited):
+		return http.StatusTooManyRequests, err.Error()
 	case errors.Is(err, tooltrail.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The store is unavailable right now; try again in a moment."
 	case errors.Is(err, tooltrail.ErrCorrupt):
@@ -170,6 +181,9 @@ func errStatus(err error) (int, string) {
 // fail answers r with the page of err, and logs server errors.
 func (ui *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := errStatus(err)
+	if re, ok := errors.AsType[*retryError](err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(re.secs))
+	}
 	if status >= 500 {
 		ui.logger.ErrorContext(r.Context(), "web ui request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}

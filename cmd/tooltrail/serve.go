@@ -48,6 +48,8 @@ type serveCommand struct {
 	tlsKey        string
 	rateLimit     float64
 	rateBurst     int
+	failRate      float64
+	failBurst     int
 	redactConfig  string
 	secureCookies bool
 	otlp          otlp.Config
@@ -68,6 +70,8 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of --tls-cert, in `FILE` (PEM)")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests a second each token may send, beyond which it gets 429 (0: no limit)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 100, "requests a token may send at once under --rate-limit")
+	fs.Float64Var(&c.failRate, "auth-failure-rate", auth.DefaultFailureRate, "invalid tokens a second one client address may present, after --auth-failure-burst, before its requests get 429 without a look-up (0: no limit; behind a proxy every client shares its address)")
+	fs.IntVar(&c.failBurst, "auth-failure-burst", auth.DefaultFailureBurst, "invalid tokens one client address may present at once")
 	fs.StringVar(&c.redactConfig, "redact-config", "", "`FILE` of redaction rules (JSON) that extend or switch off the defaults; {\"off\": true} records secrets as given (see docs/security.md)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark the web UI's cookies Secure without --tls-cert: behind a proxy that terminates TLS")
 	fs.StringVar(&c.otlp.UserAttribute, "otlp-user-attribute", otlp.AttrEndUserID, "span `ATTRIBUTE` whose value is the user_id of the tool spans POST /v1/traces records")
@@ -95,6 +99,9 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	if c.rateLimit < 0 || c.rateBurst < 1 {
 		return usagef("--rate-limit must be 0 or more and --rate-burst at least 1, got %v and %d", c.rateLimit, c.rateBurst)
+	}
+	if c.failRate < 0 || c.failBurst < 1 {
+		return usagef("--auth-failure-rate must be 0 or more and --auth-failure-burst at least 1, got %v and %d", c.failRate, c.failBurst)
 	}
 	if c.data == "" {
 		if c.homeErr != nil {
@@ -169,9 +176,10 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 		return errors.Join(fmt.Errorf("listen: %w", err), log.Close(), closeStore(store))
 	}
 	limiter := auth.NewLimiter(c.rateLimit, c.rateBurst, nil)
+	failures := auth.NewFailureLimiter(c.failRate, c.failBurst, nil)
 	api := httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
-		Limiter: limiter, LookupTimeout: c.commitTimeout, OTLP: c.otlp})
-	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter,
+		Limiter: limiter, Failures: failures, LookupTimeout: c.commitTimeout, OTLP: c.otlp})
+	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter, Failures: failures,
 		Secure: c.tlsCert != "" || c.secureCookies, Retention: c.retention.String(), Logger: logger})
 	if err != nil {
 		return errors.Join(fmt.Errorf("web UI: %w", err), ln.Close(), log.Close(), closeStore(store))
