@@ -72,7 +72,16 @@ func (s *Server) getStream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx := r.Context()
+	var token int64
+	if tok, ok := auth.FromContext(r.Context()); ok {
+		token = tok.ID
+	}
+	ctx, release, err := s.streams.Open(r.Context(), token)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer release()
 	if tok, ok := auth.FromContext(ctx); ok && s.tokens != nil {
 		// A stream lasts; a revocation ends it within seconds.
 		var cancel context.CancelFunc

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
+	"github.com/tooltrail/tooltrail/live"
 	"github.com/tooltrail/tooltrail/otlp"
 )
 
@@ -66,6 +67,10 @@ type Config struct {
 	// auth.NewFailureLimiter with auth.DefaultFailureRate and
 	// auth.DefaultFailureBurst.
 	Failures *auth.FailureLimiter
+	// Streams bounds the live streams (GET /v1/entries/stream) per token,
+	// in all and in time, shared with the web UI; nil: live.NewStreams
+	// with its defaults.
+	Streams *live.Streams
 	// OTLP names the span attributes POST /v1/traces reads users, tasks
 	// and confirmations from; the zero value reads enduser.id.
 	OTLP otlp.Config
@@ -89,6 +94,7 @@ type Server struct {
 	tokens   auth.Store
 	limiter  *auth.Limiter
 	failures *auth.FailureLimiter
+	streams  *live.Streams
 	lookup   time.Duration
 	otlp     otlp.Config
 	otlpMax  int64
@@ -136,6 +142,9 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 	if cfg.Failures == nil {
 		cfg.Failures = auth.NewFailureLimiter(auth.DefaultFailureRate, auth.DefaultFailureBurst, nil)
 	}
+	if cfg.Streams == nil {
+		cfg.Streams = live.NewStreams(0, 0, 0)
+	}
 	if cfg.LookupTimeout <= 0 {
 		cfg.LookupTimeout = 5 * time.Second
 	}
@@ -154,6 +163,7 @@ func New(log *tooltrail.Log, cfg Config) *Server {
 		tokens:   cfg.Tokens,
 		limiter:  cfg.Limiter,
 		failures: cfg.Failures,
+		streams:  cfg.Streams,
 		lookup:   cfg.LookupTimeout,
 		otlp:     cfg.OTLP,
 		otlpMax:  cfg.OTLPMaxBodyBytes,

@@ -78,7 +78,17 @@ func (ui *UI) getStream(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, err)
 		return
 	}
-	ctx, cancel := ui.whileActive(r.Context())
+	var token int64
+	if s, ok := sessionFrom(r.Context()); ok {
+		token = s.token.ID
+	}
+	ctx, release, err := ui.cfg.Streams.Open(r.Context(), token)
+	if err != nil {
+		ui.fail(w, r, err)
+		return
+	}
+	defer release()
+	ctx, cancel := ui.whileActive(ctx)
 	defer cancel()
 	if err := live.Stream(ctx, w, r, ui.cfg.Log, f); err != nil {
 		ui.logger.WarnContext(r.Context(), "web ui live stream ended", "err", err)

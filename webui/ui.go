@@ -12,6 +12,7 @@ import (
 
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
+	"github.com/tooltrail/tooltrail/live"
 )
 
 // Config sets up a UI.
@@ -36,6 +37,10 @@ type Config struct {
 	// auth.NewFailureLimiter with auth.DefaultFailureRate and
 	// auth.DefaultFailureBurst.
 	Failures *auth.FailureLimiter
+	// Streams bounds the live view's streams per token, in all and in
+	// time, the same one as the API's; nil: live.NewStreams with its
+	// defaults.
+	Streams *live.Streams
 	// Now is the clock of the time presets and of the purge counts; give
 	// the Log's own clock (tooltrail.Config.Now). Default time.Now.
 	Now func() time.Time
@@ -73,6 +78,9 @@ func New(cfg Config) (*UI, error) {
 	}
 	if cfg.Failures == nil {
 		cfg.Failures = auth.NewFailureLimiter(auth.DefaultFailureRate, auth.DefaultFailureBurst, nil)
+	}
+	if cfg.Streams == nil {
+		cfg.Streams = live.NewStreams(0, 0, 0)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -17,6 +17,8 @@ import (
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/httpapi"
+	"github.com/tooltrail/tooltrail/internal/connlimit"
+	"github.com/tooltrail/tooltrail/live"
 	"github.com/tooltrail/tooltrail/otlp"
 	"github.com/tooltrail/tooltrail/redact"
 	"github.com/tooltrail/tooltrail/webui"
@@ -27,7 +29,6 @@ const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
 	// shutdownTimeout bounds how long a stopping server waits for the
 	// requests in flight (callers waiting in Record) to finish.
@@ -50,6 +51,11 @@ type serveCommand struct {
 	rateBurst     int
 	failRate      float64
 	failBurst     int
+	maxConns      int
+	idleTimeout   time.Duration
+	maxStreams    int
+	tokenStreams  int
+	streamLife    time.Duration
 	redactConfig  string
 	secureCookies bool
 	otlp          otlp.Config
@@ -72,6 +78,11 @@ func (c *serveCommand) define(fs *flag.FlagSet) {
 	fs.IntVar(&c.rateBurst, "rate-burst", 100, "requests a token may send at once under --rate-limit")
 	fs.Float64Var(&c.failRate, "auth-failure-rate", auth.DefaultFailureRate, "invalid tokens a second one client address may present, after --auth-failure-burst, before its requests get 429 without a look-up (0: no limit; behind a proxy every client shares its address)")
 	fs.IntVar(&c.failBurst, "auth-failure-burst", auth.DefaultFailureBurst, "invalid tokens one client address may present at once")
+	fs.IntVar(&c.maxConns, "max-connections", 1024, "open connections at most; past it a new one takes the place of the one idle longest, or is closed when all are busy")
+	fs.DurationVar(&c.idleTimeout, "idle-timeout", 30*time.Second, "how long a keep-alive connection may wait for its next request")
+	fs.IntVar(&c.maxStreams, "max-streams", live.DefaultTotal, "live streams (API and web UI) open at once in all; past it, 429")
+	fs.IntVar(&c.tokenStreams, "max-streams-per-token", live.DefaultPerToken, "live streams one token may hold open at once; past it, 429")
+	fs.DurationVar(&c.streamLife, "stream-lifetime", live.DefaultLifetime, "how long one live stream lasts before its client reconnects (browsers do at once, missing nothing)")
 	fs.StringVar(&c.redactConfig, "redact-config", "", "`FILE` of redaction rules (JSON) that extend or switch off the defaults; {\"off\": true} records secrets as given (see docs/security.md)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark the web UI's cookies Secure without --tls-cert: behind a proxy that terminates TLS")
 	fs.StringVar(&c.otlp.UserAttribute, "otlp-user-attribute", otlp.AttrEndUserID, "span `ATTRIBUTE` whose value is the user_id of the tool spans POST /v1/traces records")
@@ -102,6 +113,10 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	if c.failRate < 0 || c.failBurst < 1 {
 		return usagef("--auth-failure-rate must be 0 or more and --auth-failure-burst at least 1, got %v and %d", c.failRate, c.failBurst)
+	}
+	if c.maxConns < 1 || c.idleTimeout <= 0 || c.maxStreams < 1 || c.tokenStreams < 1 || c.streamLife <= 0 {
+		return usagef("--max-connections, --max-streams and --max-streams-per-token must be at least 1, --idle-timeout and --stream-lifetime positive; got %d, %d, %d, %v and %v",
+			c.maxConns, c.maxStreams, c.tokenStreams, c.idleTimeout, c.streamLife)
 	}
 	if c.data == "" {
 		if c.homeErr != nil {
@@ -177,20 +192,24 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	limiter := auth.NewLimiter(c.rateLimit, c.rateBurst, nil)
 	failures := auth.NewFailureLimiter(c.failRate, c.failBurst, nil)
+	streams := live.NewStreams(c.tokenStreams, c.maxStreams, c.streamLife)
 	api := httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
-		Limiter: limiter, Failures: failures, LookupTimeout: c.commitTimeout, OTLP: c.otlp})
-	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter, Failures: failures,
+		Limiter: limiter, Failures: failures, Streams: streams, LookupTimeout: c.commitTimeout, OTLP: c.otlp})
+	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter, Failures: failures, Streams: streams,
 		Secure: c.tlsCert != "" || c.secureCookies, Retention: c.retention.String(), Logger: logger})
 	if err != nil {
 		return errors.Join(fmt.Errorf("web UI: %w", err), ln.Close(), log.Close(), closeStore(store))
 	}
 	handler := routeUI(api, ui)
+	conns := connlimit.New(c.maxConns, nil)
+	ln = conns.Listener(ln)
 	srv := &http.Server{
 		Handler:           handler,
+		ConnState:         conns.ConnState,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       c.idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -235,6 +254,9 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	case err := <-served:
 		errs = append(errs, fmt.Errorf("serve: %w", err))
 	}
+	// Live streams never end by themselves: end them first, or the
+	// shutdown waits its whole timeout for them.
+	streams.Close()
 	errs = append(errs, shutdown(ctx, srv), ui.Close())
 	stopRetention()
 	retention.Wait()
