@@ -3,7 +3,6 @@ package tooltrail
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // RecordBatch records calls as Record records each, in the order given,
@@ -22,8 +21,8 @@ func (l *Log) RecordBatch(ctx context.Context, calls []Call) (receipts []Receipt
 	errs = make([]error, len(calls))
 	ps := make([]*pending, len(calls))
 	for i, call := range calls {
-		if strings.HasPrefix(call.ToolName, ReservedToolPrefix) {
-			errs[i] = invalid("tool_name", "names starting with %q are the log's own (its purges and token changes); choose another", ReservedToolPrefix)
+		if IsReservedToolName(call.ToolName) {
+			errs[i] = invalid("tool_name", "names starting with %q (in any case or Unicode form) are the log's own (its purges and token changes); choose another", ReservedToolPrefix)
 			continue
 		}
 		if call.UserID == "" {

@@ -144,7 +144,7 @@ func New(ctx context.Context, store Store, cfg Config) (*Log, error) {
 
 // Record appends one call to the log and returns its receipt once the entry
 // is durable. When the call has no UserID, the user of ctx (WithUser) is
-// recorded. Tool names starting with ReservedToolPrefix are the log's own
+// recorded. Tool names that IsReservedToolName reports are the log's own
 // (its purges, its token changes) and refused. Errors: a *FieldError
 // wrapping ErrInvalidArgument or ErrTooLarge for a call that breaks the
 // limits or uses a reserved tool name; ErrConflict when its
@@ -153,8 +153,8 @@ func New(ctx context.Context, store Store, cfg Config) (*Log, error) {
 // to be safe); ErrClosed after Close; ctx.Err() when ctx ends first, in
 // which case the entry may still be recorded.
 func (l *Log) Record(ctx context.Context, call Call) (Receipt, error) {
-	if strings.HasPrefix(call.ToolName, ReservedToolPrefix) {
-		return Receipt{}, invalid("tool_name", "names starting with %q are the log's own (its purges and token changes); choose another", ReservedToolPrefix)
+	if IsReservedToolName(call.ToolName) {
+		return Receipt{}, invalid("tool_name", "names starting with %q (in any case or Unicode form) are the log's own (its purges and token changes); choose another", ReservedToolPrefix)
 	}
 	return l.record(ctx, call)
 }
@@ -168,11 +168,6 @@ func (l *Log) RecordAdmin(ctx context.Context, call Call) (Receipt, error) {
 	}
 	return l.record(ctx, call)
 }
-
-// ReservedToolPrefix starts the tool names of the entries the log writes
-// itself: only it may write them, so that a verifier can trust what they
-// say (a purge's purged_through).
-const ReservedToolPrefix = "tooltrail."
 
 // record validates and appends a call, whatever its tool name.
 func (l *Log) record(ctx context.Context, call Call) (Receipt, error) {
