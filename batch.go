@@ -29,6 +29,7 @@ func (l *Log) RecordBatch(ctx context.Context, calls []Call) (receipts []Receipt
 			call.UserID = UserFrom(ctx)
 		}
 		c, err := l.limits.validate(call)
+		c.Scope = CallScopeFrom(ctx)
 		if err == nil {
 			err = l.redact(&c)
 		}

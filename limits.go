@@ -72,6 +72,7 @@ type content struct {
 	TaskID        string
 	UserID        string
 	CallID        string
+	Scope         int64     // the call scope of CallID (WithCallScope)
 	Imported      *Imported // set by Import
 	At            time.Time // the entry's time when imported; zero: the log's clock
 }

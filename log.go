@@ -178,6 +178,7 @@ func (l *Log) record(ctx context.Context, call Call) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
+	c.Scope = CallScopeFrom(ctx)
 	if err := l.redact(&c); err != nil {
 		return Receipt{}, err
 	}
@@ -327,10 +328,11 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 			return nil, fmt.Errorf("salts of the batch: %w", err)
 		}
 	}
-	firstInBatch := make(map[string]int)
+	firstInBatch := make(map[CallKey]int)
 	for i, p := range batch {
 		results[i] = result{}
-		if id := p.c.CallID; id != "" {
+		if p.c.CallID != "" {
+			id := CallKey{Scope: p.c.Scope, CallID: p.c.CallID}
 			if leaf, ok := existing[id]; ok {
 				results[i] = replay(p.c, leaf)
 				continue
@@ -356,6 +358,12 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 		e.Leaf = EncodeLeaf(e)
 		h := LeafHash(e.Leaf)
 		out.Entries = append(out.Entries, e)
+		if p.c.Scope != 0 && out.CallScopes == nil {
+			out.CallScopes = make([]int64, len(out.Entries)-1, len(batch))
+		}
+		if out.CallScopes != nil {
+			out.CallScopes = append(out.CallScopes, p.c.Scope)
+		}
 		leaves = append(leaves, h)
 		results[i].r = Receipt{ID: e.ID, Timestamp: ts, LeafHash: h}
 	}
@@ -373,11 +381,11 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 
 // existingCalls returns the leaves already stored for the call ids of the
 // batch.
-func (l *Log) existingCalls(ctx context.Context, tx AppendTx, batch []*pending) (map[string][]byte, error) {
-	var ids []string
+func (l *Log) existingCalls(ctx context.Context, tx AppendTx, batch []*pending) (map[CallKey][]byte, error) {
+	var ids []CallKey
 	for _, p := range batch {
 		if p.c.CallID != "" {
-			ids = append(ids, p.c.CallID)
+			ids = append(ids, CallKey{Scope: p.c.Scope, CallID: p.c.CallID})
 		}
 	}
 	if len(ids) == 0 {

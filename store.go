@@ -94,8 +94,16 @@ type AppendTx interface {
 	// tlog.StoredHashIndex).
 	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
 	// LeavesByCallID returns the leaf bytes of the entries that hold the
-	// given call ids, keyed by call id. Purged entries are not found.
-	LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error)
+	// given call ids in their scopes, keyed as asked. Purged entries are
+	// not found.
+	LeavesByCallID(ctx context.Context, keys []CallKey) (map[CallKey][]byte, error)
+}
+
+// CallKey is what a call id is unique by: the id within its scope (see
+// WithCallScope).
+type CallKey struct {
+	Scope  int64
+	CallID string
 }
 
 // Head is the state of the log after its last batch.
@@ -107,9 +115,13 @@ type Head struct {
 
 // Batch is what one Append writes.
 type Batch struct {
-	Entries []Entry      // ids Head.Size+1 .. in order, each with its Leaf
-	Hashes  []StoredHash // the tree hashes the entries add
-	Head    Head         // the head after the batch
+	Entries []Entry // ids Head.Size+1 .. in order, each with its Leaf
+	// CallScopes holds the call scope of each entry (see WithCallScope),
+	// which the store keeps beside the entry's call_id, outside the leaf;
+	// nil when every one is 0.
+	CallScopes []int64
+	Hashes     []StoredHash // the tree hashes the entries add
+	Head       Head         // the head after the batch
 }
 
 // StoredHash is one stored tree hash at its tlog storage index.

@@ -52,7 +52,10 @@ func (s *Server) authenticate(r *http.Request, roles []auth.Role) (_ *http.Reque
 		secs := int(math.Ceil(wait.Seconds()))
 		return r, max(secs, 1), fmt.Errorf("%w: the token %q sent more than its rate allows; retry in %d s", tooltrail.ErrRateLimited, tok.Name, max(secs, 1))
 	}
-	return r.WithContext(auth.NewContext(r.Context(), tok)), 0, nil
+	// Each token has its own call ids: no other caller can block, probe
+	// or replay its calls by them.
+	ctx = tooltrail.WithCallScope(auth.NewContext(r.Context(), tok), tok.ID)
+	return r.WithContext(ctx), 0, nil
 }
 
 func rolesText(roles []auth.Role) string {

@@ -261,6 +261,36 @@ func TestFailedAuthenticationLimit(t *testing.T) {
 	}
 }
 
+// TestCallIDsPerToken replays the attack on call ids across users: a
+// call id another token used neither blocks a record (409), nor answers
+// with the other token's receipt, nor names its entry.
+func TestCallIDsPerToken(t *testing.T) {
+	a := newAuthEnv(t, httpapi.Config{})
+	const transfer = `{"tool_name":"transfer_funds","user_id":"bob","arguments":{"cents":100},"call_id":"call_0001"}`
+	tests := []struct {
+		name   string
+		as     string
+		body   string
+		status int
+		id     string // `"id":N` the answer must hold, or ""
+	}{
+		{"alice's writer uses the id first", "alice-writer", `{"tool_name":"read_file","call_id":"call_0001"}`, http.StatusCreated, `"id":1,`},
+		{"bob's call with the same id is recorded", "writer", transfer, http.StatusCreated, `"id":2,`},
+		{"its retry replays its own receipt", "writer", transfer, http.StatusOK, `"id":2,`},
+		{"another token's exact replay is a new entry, not bob's receipt", "admin", transfer, http.StatusCreated, `"id":3,`},
+		{"other content under the token's own id conflicts", "writer", strings.Replace(transfer, "100", "999", 1), http.StatusConflict, ""},
+	}
+	for _, tt := range tests {
+		status, body, _ := a.call(t, tt.as, "POST", "/v1/entries", tt.body)
+		if status != tt.status || !strings.Contains(body, tt.id) {
+			t.Errorf("%s: %d %s, want %d with %s", tt.name, status, body, tt.status, tt.id)
+		}
+	}
+	if status, body, _ := a.call(t, "admin", "GET", "/v1/entries/count", ""); status != http.StatusOK || !strings.Contains(body, `"count":3`) {
+		t.Errorf("count: %d %s, want 3 entries", status, body)
+	}
+}
+
 // TestPurgeNamesTheToken checks that the purge's entry names the admin
 // token that asked for it.
 func TestPurgeNamesTheToken(t *testing.T) {

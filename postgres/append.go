@@ -20,15 +20,15 @@ import (
 // that each statement has one text whatever the batch size, and all of a
 // batch's writes and its COMMIT go in one round trip.
 const (
-	sqlInsertEntries = `INSERT INTO entries (id, ts, tool, session, task, "user", confirmed, call_id, leaf)
-SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::boolean[], $8::text[], $9::bytea[])`
+	sqlInsertEntries = `INSERT INTO entries (id, ts, tool, session, task, "user", confirmed, call_id, call_scope, leaf)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::boolean[], $8::text[], $9::bigint[], $10::bytea[])`
 	sqlInsertHashes = "INSERT INTO hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])"
 	sqlAddCounts    = `INSERT INTO counts (tool, "user", confirmed, n)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::bigint[])
 ON CONFLICT (tool, "user", confirmed) DO UPDATE SET n = counts.n + excluded.n`
 	sqlUpdateHead     = "UPDATE head SET size = $1, root = $2, last_ts = $3 WHERE one AND size = $4"
 	sqlReadHashes     = "SELECT idx, hash FROM hashes WHERE idx = ANY($1)"
-	sqlLeavesByCallID = "SELECT call_id, leaf FROM entries WHERE call_id = ANY($1) AND call_id IS NOT NULL"
+	sqlLeavesByCallID = "SELECT call_id, call_scope, leaf FROM entries WHERE call_id = ANY($1) AND call_id IS NOT NULL"
 )
 
 // maxInsertBytes bounds the leaf bytes of one INSERT of entries: a
@@ -201,7 +201,7 @@ func sealBatch(ctx context.Context, seal tooltrail.SealFunc, atx *appendTx) (*to
 // queueWrites queues the writes of a batch but the head's: its entries,
 // tree hashes and tool counts.
 func queueWrites(b *pgx.Batch, names *names, batch *tooltrail.Batch) {
-	queueEntries(b, names, batch.Entries)
+	queueEntries(b, names, batch.Entries, batch.CallScopes)
 	queueHashes(b, batch.Hashes)
 	queueCounts(b, names, batch.Entries)
 }
@@ -237,19 +237,22 @@ func queueCommit(b *pgx.Batch) {
 
 // queueEntries queues the INSERTs of entries, maxInsertBytes of leaves at
 // most in each.
-func queueEntries(b *pgx.Batch, names *names, entries []tooltrail.Entry) {
+func queueEntries(b *pgx.Batch, names *names, entries []tooltrail.Entry, scopes []int64) {
+	if scopes == nil {
+		scopes = make([]int64, len(entries))
+	}
 	for len(entries) > 0 {
 		n, size := 0, 0
 		for n < len(entries) && (n == 0 || size+len(entries[n].Leaf) <= maxInsertBytes) {
 			size += len(entries[n].Leaf)
 			n++
 		}
-		queueEntryRows(b, names, entries[:n])
-		entries = entries[n:]
+		queueEntryRows(b, names, entries[:n], scopes[:n])
+		entries, scopes = entries[n:], scopes[n:]
 	}
 }
 
-func queueEntryRows(b *pgx.Batch, names *names, entries []tooltrail.Entry) {
+func queueEntryRows(b *pgx.Batch, names *names, entries []tooltrail.Entry, scopes []int64) {
 	var (
 		n         = len(entries)
 		ids       = make([]int64, n)
@@ -271,7 +274,7 @@ func queueEntryRows(b *pgx.Batch, names *names, entries []tooltrail.Entry) {
 		users[i].Int64, users[i].Valid = names.id(dict.KindUser, e.UserID)
 		callIDs[i] = pgtype.Text{String: e.CallID, Valid: e.CallID != ""}
 	}
-	b.Queue(sqlInsertEntries, ids, ts, tools, sessions, tasks, users, confirmed, callIDs, leaves)
+	b.Queue(sqlInsertEntries, ids, ts, tools, sessions, tasks, users, confirmed, callIDs, scopes, leaves)
 }
 
 func queueHashes(b *pgx.Batch, hashes []tooltrail.StoredHash) {
@@ -345,20 +348,28 @@ func readHashes(ctx context.Context, q querier, indexes []int64, dst map[int64]t
 	return nil
 }
 
-// LeavesByCallID returns the leaves of the live entries holding callIDs.
+// LeavesByCallID returns the leaves of the live entries holding keys.
 // Errors wrap tooltrail.ErrUnavailable.
-func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error) {
+func (a *appendTx) LeavesByCallID(ctx context.Context, keys []tooltrail.CallKey) (map[tooltrail.CallKey][]byte, error) {
+	callIDs := make([]string, len(keys))
+	want := make(map[tooltrail.CallKey]bool, len(keys))
+	for i, k := range keys {
+		callIDs[i] = k.CallID
+		want[k] = true
+	}
 	rows, err := a.tx.Query(ctx, sqlLeavesByCallID, callIDs)
 	if err != nil {
 		return nil, unavailable("look up call ids", err)
 	}
-	out := make(map[string][]byte)
+	out := make(map[tooltrail.CallKey][]byte)
 	var (
-		id   string
+		key  tooltrail.CallKey
 		leaf []byte
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &leaf}, func() error {
-		out[id] = leaf // pgx scans a fresh slice per row
+	_, err = pgx.ForEachRow(rows, []any{&key.CallID, &key.Scope, &leaf}, func() error {
+		if want[key] { // not the same call id in another scope
+			out[key] = leaf // pgx scans a fresh slice per row
+		}
 		return nil
 	})
 	if err != nil {

@@ -27,12 +27,12 @@ var chunkSizes = []int{rowsPerInsert, 16, 8, 4, 2, 1}
 const (
 	sqlUpdateHead     = "UPDATE head SET size = ?, root = ?, last_ts = ? WHERE one = 1"
 	sqlReadHashes     = "SELECT idx, hash FROM hashes WHERE idx IN (SELECT value FROM json_each(?))"
-	sqlLeavesByCallID = `SELECT t, id, call_id, leaf, id <= (SELECT through FROM purged WHERE one = 1) FROM (
-SELECT 'entries' AS t, id, call_id, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
-UNION ALL SELECT 'recent', id, call_id, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1)))`
-	sqlInsertEntries = "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, leaf) VALUES "
+	sqlLeavesByCallID = `SELECT t, id, call_id, call_scope, leaf, id <= (SELECT through FROM purged WHERE one = 1) FROM (
+SELECT 'entries' AS t, id, call_id, call_scope, leaf FROM entries WHERE call_id IN (SELECT value FROM json_each(?1))
+UNION ALL SELECT 'recent', id, call_id, call_scope, leaf FROM recent WHERE call_id IN (SELECT value FROM json_each(?1)))`
+	sqlInsertEntries = "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, call_scope, leaf) VALUES "
 	sqlInsertHashes  = "INSERT INTO hashes (idx, hash) VALUES "
-	entryCols        = 9
+	entryCols        = 10
 	hashCols         = 2
 )
 
@@ -83,7 +83,7 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 		}
 	}
 	names := &nameResolver{tx: tx, cache: s.names, seen: make(map[dict.Key]int64)}
-	if err := insertEntries(ctx, tx, names, batch.Entries); err != nil {
+	if err := insertEntries(ctx, tx, names, batch.Entries, batch.CallScopes); err != nil {
 		return err
 	}
 	if err := insertHashes(ctx, tx, batch.Hashes); err != nil {
@@ -147,7 +147,7 @@ func insertChunked(ctx context.Context, tx writeTx, prefix string, cols, n int, 
 	return nil
 }
 
-func insertEntries(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry) error {
+func insertEntries(ctx context.Context, tx writeTx, names *nameResolver, entries []tooltrail.Entry, scopes []int64) error {
 	return insertChunked(ctx, tx, sqlInsertEntries, entryCols, len(entries), func(i int, dst []any) ([]any, error) {
 		e := &entries[i]
 		tool, err := names.id(ctx, dict.KindTool, e.ToolName)
@@ -170,7 +170,11 @@ func insertEntries(ctx context.Context, tx writeTx, names *nameResolver, entries
 		if e.CallID != "" {
 			callID = e.CallID
 		}
-		return append(dst, e.ID, e.Timestamp.UnixMicro(), tool, session, task, user, e.Confirmed, callID, e.Leaf), nil
+		var scope int64
+		if scopes != nil {
+			scope = scopes[i]
+		}
+		return append(dst, e.ID, e.Timestamp.UnixMicro(), tool, session, task, user, e.Confirmed, callID, scope, e.Leaf), nil
 	})
 }
 
@@ -249,9 +253,15 @@ func readHashesInto(ctx context.Context, q queryer, indexes []int64, dst map[int
 	return nil
 }
 
-// LeavesByCallID returns the leaves of the live entries holding callIDs,
+// LeavesByCallID returns the leaves of the live entries holding keys,
 // and keeps the rows of purged ones that do for the append to delete.
-func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[string][]byte, error) {
+func (a *appendTx) LeavesByCallID(ctx context.Context, keys []tooltrail.CallKey) (map[tooltrail.CallKey][]byte, error) {
+	callIDs := make([]string, len(keys))
+	want := make(map[tooltrail.CallKey]bool, len(keys))
+	for i, k := range keys {
+		callIDs[i] = k.CallID
+		want[k] = true
+	}
 	list, err := json.Marshal(callIDs)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: call ids: %w", err)
@@ -261,22 +271,25 @@ func (a *appendTx) LeavesByCallID(ctx context.Context, callIDs []string) (map[st
 		return nil, unavailable("look up call ids", err)
 	}
 	defer rows.Close()
-	out := make(map[string][]byte)
+	out := make(map[tooltrail.CallKey][]byte)
 	for rows.Next() {
 		var (
 			row    tableRow
-			callID string
+			key    tooltrail.CallKey
 			leaf   []byte
 			purged bool
 		)
-		if err := rows.Scan(&row.table, &row.id, &callID, &leaf, &purged); err != nil {
+		if err := rows.Scan(&row.table, &row.id, &key.CallID, &key.Scope, &leaf, &purged); err != nil {
 			return nil, unavailable("look up call ids", err)
+		}
+		if !want[key] {
+			continue // the same call id in another scope
 		}
 		if purged {
 			a.purgedRows = append(a.purgedRows, row)
 			continue
 		}
-		out[callID] = leaf
+		out[key] = leaf
 	}
 	if err := rows.Err(); err != nil {
 		return nil, unavailable("look up call ids", err)

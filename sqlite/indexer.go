@@ -43,8 +43,8 @@ const (
 // eraser would only delete them again from the indexes.
 const (
 	sqlIndexUpTo   = "SELECT coalesce(max(id), 0) FROM (SELECT id FROM recent ORDER BY id LIMIT ?)"
-	sqlIndexInsert = `INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, leaf)
-SELECT id, ts, tool, session, task, user, confirmed, call_id, leaf FROM recent
+	sqlIndexInsert = `INSERT INTO entries (id, ts, tool, session, task, user, confirmed, call_id, call_scope, leaf)
+SELECT id, ts, tool, session, task, user, confirmed, call_id, call_scope, leaf FROM recent
 WHERE id > (SELECT through FROM purged WHERE one = 1) AND id <= ? ORDER BY id`
 	sqlIndexCounts = `INSERT INTO counts (tool, user, confirmed, n)
 SELECT tool, coalesce(user, 0), confirmed, count(*) FROM recent WHERE id > (SELECT through FROM purged WHERE one = 1) AND id <= ?

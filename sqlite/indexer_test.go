@@ -183,7 +183,7 @@ func TestVerifyFindsARowBesideItsIndexedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openFile(t, path)
-	copyRow := "INSERT INTO recent SELECT id, ts, tool, session, task, user, confirmed, call_id, CAST(replace(CAST(leaf AS TEXT), '\"i\":4', '\"i\":9') AS BLOB) FROM entries WHERE id = 5"
+	copyRow := "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, leaf) SELECT id, ts, tool, session, task, user, confirmed, call_id, CAST(replace(CAST(leaf AS TEXT), '\"i\":4', '\"i\":9') AS BLOB) FROM entries WHERE id = 5"
 	if _, err := db.ExecContext(ctx, copyRow); err == nil || !strings.Contains(err.Error(), "newer than every indexed one") {
 		t.Fatalf("the guard let the copy in: %v", err)
 	}
@@ -220,7 +220,7 @@ func TestIndexerFailureLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openFile(t, path)
-	if _, err := db.ExecContext(ctx, "INSERT INTO recent SELECT id + 100, ts, tool, session, task, user, confirmed, call_id, leaf FROM entries WHERE id = 2"); err != nil {
+	if _, err := db.ExecContext(ctx, "INSERT INTO recent (id, ts, tool, session, task, user, confirmed, call_id, leaf) SELECT id + 100, ts, tool, session, task, user, confirmed, call_id, leaf FROM entries WHERE id = 2"); err != nil {
 		t.Fatal(err)
 	}
 	if err := store.IndexPending(ctx); err == nil || !errors.Is(err, tooltrail.ErrUnavailable) {

@@ -51,7 +51,14 @@ func TestMigrationFindsEarlierPurges(t *testing.T) {
 				t.Fatal(err)
 			}
 			db := openFile(t, path)
-			for _, q := range []string{"DROP TABLE purged", "PRAGMA user_version = 7"} {
+			// Back to the schema of version 7: without purged and the
+			// call scopes of 0010.
+			for _, q := range []string{"DROP TABLE purged",
+				"DROP INDEX entries_call_id", "DROP INDEX recent_call_id",
+				"ALTER TABLE entries DROP COLUMN call_scope", "ALTER TABLE recent DROP COLUMN call_scope",
+				"CREATE UNIQUE INDEX entries_call_id ON entries (call_id) WHERE call_id IS NOT NULL",
+				"CREATE UNIQUE INDEX recent_call_id ON recent (call_id) WHERE call_id IS NOT NULL",
+				"PRAGMA user_version = 7"} {
 				if _, err := db.Exec(q); err != nil {
 					t.Fatal(err)
 				}

@@ -75,6 +75,55 @@ func testCallID(t *testing.T, open OpenFunc) {
 			t.Errorf("replay of the new entry = %+v, want entry %d replayed", again, r.ID)
 		}
 	})
+	t.Run("ScopedByCaller", func(t *testing.T) {
+		ctx := context.Background()
+		alice, bob := tooltrail.WithCallScope(ctx, 7), tooltrail.WithCallScope(ctx, 8)
+		mine := tooltrail.Call{ToolName: "read_file", UserID: "alice", CallID: "call_0001"}
+		theirs := tooltrail.Call{ToolName: "transfer_funds", UserID: "bob", CallID: "call_0001"}
+		a, err := log.Record(alice, mine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := log.Record(bob, theirs)
+		if err != nil || b.Replayed || b.ID == a.ID {
+			t.Fatalf("another scope's call of the same call_id: %+v, %v; want a new entry", b, err)
+		}
+		tests := []struct {
+			name   string
+			ctx    context.Context
+			call   tooltrail.Call
+			wantID int64 // 0: a new entry
+			err    error
+		}{
+			{"ReplayInItsScope", bob, theirs, b.ID, nil},
+			{"ConflictOnlyInItsScope", alice, theirs, 0, tooltrail.ErrConflict},
+			{"AnotherScopesExactContentIsNew", tooltrail.WithCallScope(ctx, 9), theirs, 0, nil},
+			{"NoScopeIsAScopeToo", ctx, theirs, 0, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r, err := log.Record(tt.ctx, tt.call)
+				switch {
+				case tt.err != nil:
+					if !errors.Is(err, tt.err) {
+						t.Errorf("Record = %+v, %v; want %v", r, err, tt.err)
+					}
+				case err != nil:
+					t.Errorf("Record: %v", err)
+				case tt.wantID != 0 && (r.ID != tt.wantID || !r.Replayed):
+					t.Errorf("Record = %+v, want entry %d replayed", r, tt.wantID)
+				case tt.wantID == 0 && (r.Replayed || r.ID == a.ID || r.ID == b.ID):
+					t.Errorf("Record = %+v, want a new entry", r)
+				}
+			})
+		}
+		// Within one batch: the same call id in two scopes is two entries.
+		receipts, errs := log.RecordBatch(tooltrail.WithCallScope(ctx, 10), []tooltrail.Call{{ToolName: "x", CallID: "call_0002"}})
+		other, errs2 := log.RecordBatch(tooltrail.WithCallScope(ctx, 11), []tooltrail.Call{{ToolName: "x", CallID: "call_0002"}})
+		if errs[0] != nil || errs2[0] != nil || receipts[0].ID == other[0].ID || other[0].Replayed {
+			t.Errorf("one call id in two scopes by RecordBatch: %+v %v and %+v %v, want two entries", receipts[0], errs[0], other[0], errs2[0])
+		}
+	})
 }
 
 // testGroupCommit records from many goroutines at once: every call gets an
