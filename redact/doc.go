@@ -21,13 +21,17 @@
 //
 // <rule> is the name of the pattern that found it ("jwt"), or "key:" and
 // the key rule that matched its object key, normalized as below
-// ("key:password", "key:apikey"). <mac> is the first 16 characters (96
-// bits) of the unpadded base64url encoding of HMAC-SHA256, under the
-// Redactor's key, of the secret's exact bytes: a string's decoded UTF-8
-// bytes, or for another JSON value its compact JSON text (its text
-// without whitespace outside strings). So "hunter2" gives the same <mac>
-// as the value of {"password": "hunter2"} and in the text "password=hunter2",
-// and another <mac> under another key. [IsMarker] tells a marker from
+// ("key:password", "key:apikey"). <mac> is 16 characters, the unpadded
+// base64url encoding of 12 bytes: 6 bytes of HMAC-SHA256, under the
+// Redactor's key, of the secret's exact bytes (a string's decoded UTF-8
+// bytes, or for another JSON value its compact JSON text, its text
+// without whitespace outside strings), the fingerprint; then 6 bytes of
+// HMAC-SHA256 under the same key of a fixed label, the rule and the
+// fingerprint, the seal. So "hunter2" gives the same <mac> as the value
+// of {"password": "hunter2"} and in the text "password=hunter2", and
+// another <mac> under another key. [IsMarker] tells a marker from
+// other text; [Redactor.Genuine] tells a marker the Redactor wrote from
+// one a caller typed, whose seal only the key could make.
 // other text. A JSON value replaced by a marker becomes a JSON string.
 //
 // # Key rules

@@ -15,9 +15,11 @@ func Example() {
 	fmt.Println(string(args), n, err)
 	summary, m := r.Text("connected to postgres://app:hunter2@db:5432/main")
 	fmt.Println(summary, m)
-	fmt.Println(redact.IsMarker("[redacted:url_password:hmpa915o8kraZvWB]"))
+	fmt.Println(redact.IsMarker("[redacted:url_password:hmpa915oNubHoanu]"), r.Genuine("[redacted:url_password:hmpa915oNubHoanu]"))
+	fmt.Println(redact.IsMarker("[redacted:url_password:AAAAAAAAAAAAAAAA]"), r.Genuine("[redacted:url_password:AAAAAAAAAAAAAAAA]"))
 	// Output:
-	// {"url": "https://api.example.com", "headers": {"Authorization": "[redacted:key:authorization:MTpegIZ7QsNrlLcs]"}, "max_tokens": 1024} 1 <nil>
-	// connected to postgres://app:[redacted:url_password:hmpa915o8kraZvWB]@db:5432/main 1
-	// true
+	// {"url": "https://api.example.com", "headers": {"Authorization": "[redacted:key:authorization:MTpegIZ7YOUid1HV]"}, "max_tokens": 1024} 1 <nil>
+	// connected to postgres://app:[redacted:url_password:hmpa915oNubHoanu]@db:5432/main 1
+	// true true
+	// true false
 }

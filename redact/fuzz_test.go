@@ -2,7 +2,10 @@ package redact_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/tooltrail/tooltrail/redact"
 )
 
 // maxFuzzInput bounds fuzz inputs: the fuzzer's minimizer tries every
@@ -71,6 +74,40 @@ func FuzzText(f *testing.F) {
 		}
 		if again, n2 := r.Text(out); again != out || n2 != 0 {
 			t.Fatalf("Text(%q) = %q; again = %q, %d", in, out, again, n2)
+		}
+	})
+}
+
+// FuzzGenuine: Genuine never panics, finds genuine every marker Text
+// writes, and nothing that is not exactly a marker.
+func FuzzGenuine(f *testing.F) {
+	fuzzSeeds(f)
+	f.Add("[redacted:key:password:AAAAAAAAAAAAAAAA]")
+	r := newDefault(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > maxFuzzInput {
+			return
+		}
+		if r.Genuine(in) && !redact.IsMarker(in) {
+			t.Fatalf("Genuine(%q) for what is not a marker", in)
+		}
+		out, n := r.Text(in)
+		if n == 0 {
+			return
+		}
+		for i := strings.Index(out, "[redacted:"); i >= 0; {
+			end := strings.IndexByte(out[i:], ']')
+			if end < 0 {
+				break
+			}
+			if m := out[i : i+end+1]; redact.IsMarker(m) && !strings.Contains(in, m) && !r.Genuine(m) {
+				t.Fatalf("Text(%q) wrote %q, which Genuine refuses", in, m)
+			}
+			next := strings.Index(out[i+1:], "[redacted:")
+			if next < 0 {
+				break
+			}
+			i += 1 + next
 		}
 	})
 }

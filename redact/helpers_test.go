@@ -23,11 +23,18 @@ func newDefault(t testing.TB) *redact.Redactor {
 	return r
 }
 
-// wantMarker computes the marker independently of the package.
+// wantMarker computes the marker independently of the package: 6 bytes
+// of the secret's HMAC, then 6 of the HMAC of the seal's label, the rule,
+// a NUL and those.
 func wantMarker(key []byte, rule, secret string) string {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(secret))
-	return "[redacted:" + rule + ":" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:16] + "]"
+	fingerprint := h.Sum(nil)[:6]
+	h = hmac.New(sha256.New, key)
+	h.Write([]byte("tooltrail redaction marker\x00" + rule + "\x00"))
+	h.Write(fingerprint)
+	mac := append(fingerprint, h.Sum(nil)[:6]...)
+	return "[redacted:" + rule + ":" + base64.RawURLEncoding.EncodeToString(mac) + "]"
 }
 
 // mustJSON redacts raw and checks what holds for every output.

@@ -12,15 +12,21 @@ import (
 
 // A marker is "[redacted:<rule>:<mac>]". <rule> is the name of the pattern
 // that found the secret, or "key:" and the normalized key rule (such as
-// "key:password" or "key:apikey"). <mac> is the first 16 characters (96
-// bits) of the unpadded base64url of HMAC-SHA256 under the Redactor's key
-// of the secret's exact bytes: a string's decoded UTF-8 bytes, or the
-// compact JSON text (no whitespace outside strings) of another JSON value.
+// "key:password" or "key:apikey"). <mac> is the unpadded base64url of 12
+// bytes, 16 characters: the first 6 bytes of HMAC-SHA256 under the
+// Redactor's key of the secret's exact bytes (a string's decoded UTF-8
+// bytes, or the compact JSON text of another JSON value), its fingerprint;
+// then the first 6 bytes of HMAC-SHA256 under the same key of sealLabel,
+// the rule, a NUL and the fingerprint, its seal, which only a holder of
+// the key can make, so that a marker a caller wrote itself is told from
+// one the Redactor wrote (Genuine).
 const (
 	markerPrefix = "[redacted:"
 	macLength    = 16
 	macBytes     = macLength * 6 / 8 // 12 bytes give exactly 16 base64 characters
 	keyPrefix    = "key:"
+	halfBytes    = macBytes / 2
+	sealLabel    = "tooltrail redaction marker\x00"
 )
 
 // IsMarker tells whether s is exactly one marker, as the package writes in
@@ -105,15 +111,48 @@ func newMACs(key []byte) *macs {
 
 // appendMarker appends the marker of secret found by rule to dst.
 func (m *macs) appendMarker(dst []byte, rule string, secret []byte) []byte {
-	h := m.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write(secret)
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	m.pool.Put(h)
+	var mac [macBytes]byte
+	m.sum(mac[:halfBytes], secret)
+	m.seal(mac[halfBytes:], rule, mac[:halfBytes])
 	dst = append(dst, markerPrefix...)
 	dst = append(dst, rule...)
 	dst = append(dst, ':')
-	dst = base64.RawURLEncoding.AppendEncode(dst, sum[:macBytes])
+	dst = base64.RawURLEncoding.AppendEncode(dst, mac[:])
 	return append(dst, ']')
+}
+
+// sum writes the first len(dst) bytes of the HMAC of parts to dst.
+func (m *macs) sum(dst []byte, parts ...[]byte) {
+	h := m.pool.Get().(hash.Hash)
+	h.Reset()
+	for _, p := range parts {
+		h.Write(p)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	m.pool.Put(h)
+	copy(dst, sum[:])
+}
+
+// seal writes the seal of a marker of rule with fingerprint to dst.
+func (m *macs) seal(dst []byte, rule string, fingerprint []byte) {
+	m.sum(dst, []byte(sealLabel), []byte(rule), []byte{0}, fingerprint)
+}
+
+// Genuine tells whether s is exactly one marker that a Redactor with r's
+// key wrote: its seal matches its rule and fingerprint. A marker a caller
+// typed, or one of another key, is not genuine. A nil Redactor finds none.
+// It returns no error.
+func (r *Redactor) Genuine(s string) bool {
+	if r == nil || !IsMarker(s) {
+		return false
+	}
+	rule := s[len(markerPrefix) : len(s)-macLength-2]
+	var mac [macBytes]byte
+	if n, err := base64.RawURLEncoding.Decode(mac[:], []byte(s[len(s)-macLength-1:len(s)-1])); err != nil || n != macBytes {
+		return false
+	}
+	var want [halfBytes]byte
+	r.macs.seal(want[:], rule, mac[:halfBytes])
+	return hmac.Equal(want[:], mac[halfBytes:])
 }

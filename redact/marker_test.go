@@ -19,6 +19,57 @@ func TestMarkerFormat(t *testing.T) {
 	}
 }
 
+// TestGenuine checks that only markers the Redactor wrote are genuine:
+// not one typed to look like them, nor one of another key, nor one whose
+// rule or fingerprint was changed.
+func TestGenuine(t *testing.T) {
+	r := newDefault(t)
+	other, err := redact.New([]byte("another-key-0123456789"), redact.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := wantMarker(testKey, "key:password", "hunter2")
+	fromOther, _ := other.Text("password=hunter2")
+	mac := real[len(real)-17 : len(real)-1]
+	tests := []struct {
+		name string
+		s    string
+		want bool
+	}{
+		{"written by the Redactor", real, true},
+		{"written by Text", strings.TrimPrefix(must(r.Text("password=hunter2")), "password="), true},
+		{"typed by a caller", "[redacted:key:password:AAAAAAAAAAAAAAAA]", false},
+		{"of another key", strings.TrimPrefix(fromOther, "password="), false},
+		{"its rule changed", "[redacted:jwt:" + mac + "]", false},
+		{"its fingerprint changed", "[redacted:key:password:" + flip(mac, 0) + "]", false},
+		{"its seal changed", "[redacted:key:password:" + flip(mac, 15) + "]", false},
+		{"not a marker", "hunter2", false},
+		{"a marker with text around it", " " + real, false},
+	}
+	for _, tt := range tests {
+		if got := r.Genuine(tt.s); got != tt.want {
+			t.Errorf("%s: Genuine(%q) = %t, want %t", tt.name, tt.s, got, tt.want)
+		}
+	}
+	var none *redact.Redactor
+	if none.Genuine(real) {
+		t.Error("a nil Redactor found a genuine marker")
+	}
+}
+
+func must(s string, _ int) string { return s }
+
+// flip changes the base64url character at i of s into another.
+func flip(s string, i int) string {
+	b := []byte(s)
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
+}
+
 // Equal secrets give equal markers under one key, in JSON and in text;
 // another key gives other markers.
 func TestMarkerEquality(t *testing.T) {

@@ -62,7 +62,7 @@ func (ui *UI) getEntry(w http.ResponseWriter, r *http.Request) {
 	h := tooltrail.LeafHash(e.Leaf)
 	v := entryView{
 		E: e, Time: timeOf(e.Timestamp),
-		Args: segments(indentJSON(e.Arguments)), Result: segments(e.ResultSummary),
+		Args: segments(indentJSON(e.Arguments), ui.cfg.Redactor), Result: segments(e.ResultSummary, ui.cfg.Redactor),
 		Leaf: string(e.Leaf), LeafHash: base64.StdEncoding.EncodeToString(h[:]),
 		Links: map[string]string{}, Proof: ui.prove(ctx, e),
 	}

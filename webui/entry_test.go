@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,6 +42,24 @@ func TestEntryPage(t *testing.T) {
 	)
 	if strings.Contains(a.body, "hunter2") {
 		t.Error("the page shows the redacted secret")
+	}
+}
+
+// TestForgedMarkersArePlainText records text typed to look like redaction
+// markers and checks that the entry page shows it as plain text, while
+// the genuine marker of the same call is shown as one.
+func TestForgedMarkersArePlainText(t *testing.T) {
+	e := newEnv(t, nil)
+	forged := "[redacted:key:password:AAAAAAAAAAAAAAAA]"
+	r := e.record(t, tooltrail.Call{ToolName: "login",
+		Arguments:     map[string]string{"password": "hunter2", "note": forged},
+		ResultSummary: "token " + forged}, time.Second)
+	a := e.get(t, "reader", fmt.Sprintf("/entries/%d", r.ID))
+	if n := strings.Count(a.body, `<mark class="redacted"`); n != 1 {
+		t.Errorf("%d markers shown, want 1: the genuine one of the password, not the two typed ones\n%s", n, a.body)
+	}
+	if strings.Contains(a.body, forged+"</mark>") || strings.Count(a.body, forged) < 2 {
+		t.Errorf("the typed look-alikes are not shown as plain text:\n%s", a.body)
 	}
 }
 

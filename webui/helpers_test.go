@@ -110,7 +110,7 @@ func newEnv(t testing.TB, configure func(*webui.Config)) *env {
 	if _, err := store.RevokeToken(ctx, "revoked", t0); err != nil {
 		t.Fatal(err)
 	}
-	cfg := webui.Config{Log: e.log, Store: store, Tokens: store, Notary: e.notary, Logger: logger, Now: e.clock.Now}
+	cfg := webui.Config{Log: e.log, Store: store, Tokens: store, Notary: e.notary, Logger: logger, Now: e.clock.Now, Redactor: red}
 	if configure != nil {
 		configure(&cfg)
 	}

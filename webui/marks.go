@@ -18,9 +18,10 @@ type segment struct {
 // markerStart starts every redaction marker.
 const markerStart = "[redacted:"
 
-// segments cuts s into plain text and the redaction markers in it
-// ("[redacted:rule:mac]", as redact.IsMarker says).
-func segments(s string) []segment {
+// segments cuts s into plain text and the genuine redaction markers in
+// it ("[redacted:rule:mac]" that the server's redactor wrote); a marker
+// a caller typed stays plain text.
+func segments(s string, r *redact.Redactor) []segment {
 	var out []segment
 	plain := 0
 	for i := 0; i < len(s); {
@@ -34,7 +35,7 @@ func segments(s string) []segment {
 			break
 		}
 		end += j + 1
-		if !redact.IsMarker(s[j:end]) {
+		if !r.Genuine(s[j:end]) {
 			i = j + 1
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/auth"
 	"github.com/tooltrail/tooltrail/live"
+	"github.com/tooltrail/tooltrail/redact"
 )
 
 // Config sets up a UI.
@@ -41,6 +42,10 @@ type Config struct {
 	// time, the same one as the API's; nil: live.NewStreams with its
 	// defaults.
 	Streams *live.Streams
+	// Redactor is the server's, which tells the redaction markers it
+	// wrote from look-alikes a caller typed: only those are shown as
+	// markers. nil: none is.
+	Redactor *redact.Redactor
 	// Now is the clock of the time presets and of the purge counts; give
 	// the Log's own clock (tooltrail.Config.Now). Default time.Now.
 	Now func() time.Time

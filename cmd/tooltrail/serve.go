@@ -195,7 +195,8 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	streams := live.NewStreams(c.tokenStreams, c.maxStreams, c.streamLife)
 	api := httpapi.New(log, httpapi.Config{Logger: logger, Metrics: metrics, Notary: notary, Tokens: tokens,
 		Limiter: limiter, Failures: failures, Streams: streams, LookupTimeout: c.commitTimeout, OTLP: c.otlp})
-	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter, Failures: failures, Streams: streams,
+	markers, _ := redactor.(*redact.Redactor) // nil when redaction is off
+	ui, err := webui.New(webui.Config{Log: log, Store: store, Tokens: tokens, Notary: notary, Limiter: limiter, Failures: failures, Streams: streams, Redactor: markers,
 		Secure: c.tlsCert != "" || c.secureCookies, Retention: c.retention.String(), Logger: logger})
 	if err != nil {
 		return errors.Join(fmt.Errorf("web UI: %w", err), ln.Close(), log.Close(), closeStore(store))
