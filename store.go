@@ -76,6 +76,15 @@ type Store interface {
 	// there is none.
 	Checkpoint(ctx context.Context) ([]byte, error)
 
+	// ImportMark returns how far the imports of source reached: every row
+	// of it up to that id was imported (or reported as not importable),
+	// whether or not its entry has been purged since; 0 when none was.
+	ImportMark(ctx context.Context, source string) (int64, error)
+
+	// SetImportMark moves the mark of source up to through; a mark never
+	// moves down, so a lower through changes nothing.
+	SetImportMark(ctx context.Context, source string, through int64) error
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -51,9 +51,9 @@ func TestMigrationFindsEarlierPurges(t *testing.T) {
 				t.Fatal(err)
 			}
 			db := openFile(t, path)
-			// Back to the schema of version 7: without purged and the
+			// Back to the schema of version 7: without purged, import_marks and the
 			// call scopes of 0010.
-			for _, q := range []string{"DROP TABLE purged",
+			for _, q := range []string{"DROP TABLE purged", "DROP TABLE import_marks",
 				"DROP INDEX entries_call_id", "DROP INDEX recent_call_id",
 				"ALTER TABLE entries DROP COLUMN call_scope", "ALTER TABLE recent DROP COLUMN call_scope",
 				"CREATE UNIQUE INDEX entries_call_id ON entries (call_id) WHERE call_id IS NOT NULL",

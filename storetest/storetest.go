@@ -42,6 +42,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
 	t.Run("VerifyWhileRecording", func(t *testing.T) { testVerifyWhileRecording(t, open) })
 	t.Run("ReservedToolNames", func(t *testing.T) { testReservedToolNames(t, open) })
+	t.Run("ImportMarks", func(t *testing.T) { testImportMarks(t, open) })
 }
 
 // Clock is a fake clock that moves forward by Step on every reading.

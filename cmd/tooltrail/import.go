@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/tooltrail/tooltrail"
@@ -82,52 +83,124 @@ func (c *importCommand) run(ctx context.Context, s *streams) error {
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
-	n, added, err := importOAIWeb(ctx, src, c.table, log)
+	rep, err := importOAIWeb(ctx, src, c.table, store, log, s)
 	err = errors.Join(err, log.Close(), closeStore(store))
-	fmt.Fprintf(s.stdout, "read %d rows, imported %d new entries, %d already there\n", n, added, n-added)
+	rep.print(s)
 	return err
 }
 
-// importOAIWeb reads table in id order, a chunk at a time, and imports
-// every row. It returns the rows read and how many of them were new.
-func importOAIWeb(ctx context.Context, src *pgx.Conn, table string, log *tooltrail.Log) (read, added int, err error) {
+// importReport counts what an import did.
+type importReport struct {
+	mark     int64         // the source id earlier runs reached
+	before   int64         // rows up to mark, skipped
+	read     int           // rows read after mark
+	added    int           // new entries
+	there    int           // rows whose entries were there already
+	refused  int           // rows that could not be imported
+	later    int           // entries stamped later than their source time
+	maxLater time.Duration // by how much at most
+}
+
+func (r importReport) print(s *streams) {
+	if r.mark > 0 {
+		fmt.Fprintf(s.stdout, "skipped %d rows up to source id %d: an earlier import took them (their entries may be purged since; they never come back)\n", r.before, r.mark)
+	}
+	fmt.Fprintf(s.stdout, "read %d rows, imported %d new entries, %d already there, %d not importable\n", r.read, r.added, r.there, r.refused)
+	if r.later > 0 {
+		fmt.Fprintf(s.stderr, "warning: %d entries were stamped up to %v later than their source time, since the log held newer entries (a log's time never goes back); retention counts from the stamped time. Import into a new log, before recording, to keep every time.\n",
+			r.later, r.maxLater.Round(time.Second))
+	}
+}
+
+// importSource names the source table for its import mark: the database
+// as host, port and name, and the table as given.
+func importSource(src *pgx.Conn, table string) string {
+	cfg := src.Config()
+	return fmt.Sprintf("%s postgres://%s:%d/%s %s", oaiwebSource, cfg.Host, cfg.Port, cfg.Database, table)
+}
+
+// importOAIWeb reads table in id order after the mark earlier imports
+// left, a chunk at a time, and imports every row it can: a row the log's
+// limits refuse is reported on stderr and counted, and the mark moves
+// past it. The mark moves after each chunk is durable.
+func importOAIWeb(ctx context.Context, src *pgx.Conn, table string, store tooltrail.Store, log *tooltrail.Log, s *streams) (importReport, error) {
+	var rep importReport
 	ident := pgx.Identifier{table}
 	if schema, name, ok := strings.Cut(table, "."); ok {
 		ident = pgx.Identifier{schema, name}
 	}
+	source := importSource(src, table)
+	mark, err := store.ImportMark(ctx, source)
+	if err != nil {
+		return rep, err
+	}
+	rep.mark = mark
+	if mark > 0 {
+		if err := src.QueryRow(ctx, "SELECT count(*) FROM "+ident.Sanitize()+" WHERE id <= $1", mark).Scan(&rep.before); err != nil {
+			return rep, fmt.Errorf("read oAI-Web's audit log: %w", err)
+		}
+	}
 	query := "SELECT id, timestamp, session_id, tool_name, arguments::text, result_summary, confirmed, task_id, user_id FROM " +
 		ident.Sanitize() + " WHERE id > $1 ORDER BY id LIMIT $2"
-	var after int64
+	after := mark
 	for {
-		calls, err := readOAIWebChunk(ctx, src, query, after)
+		calls, bad, last, err := readOAIWebChunk(ctx, src, query, after)
 		if err != nil {
-			return read, added, err
+			return rep, err
 		}
-		if len(calls) == 0 {
-			return read, added, nil
+		if last == 0 {
+			return rep, nil
 		}
-		receipts, err := log.Import(ctx, calls)
-		for _, r := range receipts {
-			if r.ID != 0 && !r.Replayed {
-				added++
+		rep.read += len(calls) + len(bad)
+		for _, b := range bad {
+			rep.refused++
+			fmt.Fprintf(s.stderr, "row %d not imported: %v\n", b.id, b.err)
+		}
+		receipts, errs := log.Import(ctx, calls)
+		var failed error
+		for i, r := range receipts {
+			var fe *tooltrail.FieldError
+			switch {
+			case errs[i] == nil && r.Replayed:
+				rep.there++
+			case errs[i] == nil:
+				rep.added++
+				if d := r.Timestamp.Sub(calls[i].Time); d > time.Microsecond {
+					rep.later++
+					rep.maxLater = max(rep.maxLater, d)
+				}
+			case errors.As(errs[i], &fe):
+				rep.refused++
+				fmt.Fprintf(s.stderr, "row %d not imported: %v\n", calls[i].SourceID, errs[i])
+			case failed == nil:
+				failed = errs[i]
 			}
 		}
-		read += len(calls)
-		if err != nil {
-			return read, added, err
+		if failed != nil {
+			return rep, fmt.Errorf("import stopped at a row after id %d, nothing after it is marked as imported; run import again to resume: %w", after, failed)
 		}
-		after = calls[len(calls)-1].SourceID
+		after = last
+		if err := store.SetImportMark(ctx, source, after); err != nil {
+			return rep, err
+		}
 	}
 }
 
-// readOAIWebChunk reads up to importChunk rows after the given id.
-func readOAIWebChunk(ctx context.Context, src *pgx.Conn, query string, after int64) ([]tooltrail.ImportedCall, error) {
+// badRow is a source row that cannot become an entry, and why.
+type badRow struct {
+	id  int64
+	err error
+}
+
+// readOAIWebChunk reads up to importChunk rows after the given id: the
+// calls of those it can read, those it cannot, and the id of the last
+// row (0 when there was none).
+func readOAIWebChunk(ctx context.Context, src *pgx.Conn, query string, after int64) (calls []tooltrail.ImportedCall, bad []badRow, last int64, _ error) {
 	rows, err := src.Query(ctx, query, after, importChunk)
 	if err != nil {
-		return nil, fmt.Errorf("read oAI-Web's audit log: %w", err)
+		return nil, nil, 0, fmt.Errorf("read oAI-Web's audit log: %w", err)
 	}
 	defer rows.Close()
-	var calls []tooltrail.ImportedCall
 	for rows.Next() {
 		var (
 			id                              int64
@@ -136,11 +209,13 @@ func readOAIWebChunk(ctx context.Context, src *pgx.Conn, query string, after int
 			confirmed                       *bool
 		)
 		if err := rows.Scan(&id, &ts, &session, &tool, &args, &result, &confirmed, &task, &us); err != nil {
-			return nil, fmt.Errorf("read oAI-Web's audit log: %w", err)
+			return nil, nil, 0, fmt.Errorf("read oAI-Web's audit log: %w", err)
 		}
+		last = id
 		at, err := tooltrail.ParseTime("timestamp", ts)
 		if err != nil {
-			return nil, fmt.Errorf("oAI-Web row %d: %w", id, err)
+			bad = append(bad, badRow{id: id, err: err})
+			continue
 		}
 		call := tooltrail.Call{
 			ToolName: tool, ResultSummary: deref(result), SessionID: deref(session), TaskID: deref(task), UserID: deref(us),
@@ -152,9 +227,9 @@ func readOAIWebChunk(ctx context.Context, src *pgx.Conn, query string, after int
 		calls = append(calls, tooltrail.ImportedCall{Call: call, Time: at, Source: oaiwebSource, SourceID: id, SourceRaw: ts})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read oAI-Web's audit log: %w", err)
+		return nil, nil, 0, fmt.Errorf("read oAI-Web's audit log: %w", err)
 	}
-	return calls, nil
+	return calls, bad, last, nil
 }
 
 func deref(s *string) string {

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tooltrail/tooltrail"
 	"github.com/tooltrail/tooltrail/internal/pgtest"
+	"github.com/tooltrail/tooltrail/internal/seeddesign"
 	"github.com/tooltrail/tooltrail/sqlite"
 )
 
@@ -48,7 +52,7 @@ func TestImportFromOAIWeb(t *testing.T) {
 		t.Fatalf("first import: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	r = run(t, noEnv, "", args...)
-	if r.code != 0 || !strings.Contains(r.stdout, "imported 0 new entries, 4 already there") {
+	if r.code != 0 || !strings.Contains(r.stdout, "skipped 4 rows up to source id 4") || !strings.Contains(r.stdout, "read 0 rows, imported 0 new entries") {
 		t.Fatalf("second import: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 
@@ -94,5 +98,144 @@ func TestImportFromOAIWeb(t *testing.T) {
 	n, err := log.Count(ctx, tooltrail.Filter{Start: time.Date(2026, 4, 9, 0, 0, 0, 0, time.UTC)})
 	if err != nil || n != 1 {
 		t.Errorf("entries since April 9 = %d, %v; want 1: time filters see the original times", n, err)
+	}
+}
+
+// seedTable makes the seed's own audit_log table in a fresh schema and
+// returns a pool on it and the table's qualified name.
+func seedTable(t *testing.T) (*seeddesign.Design, string) {
+	t.Helper()
+	base := pgtest.URL(t)
+	schema := pgtest.FreshSchema(t, base)
+	cfg, err := pgxpool.ParseConfig(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if _, err := pool.Exec(t.Context(), "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	d := &seeddesign.Design{Pool: pool}
+	if err := d.Create(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return d, schema + ".audit_log"
+}
+
+// TestImportNeverResurrectsAndSkipsOddRows writes a table with the seed's
+// own statements, old and recent rows and rows the log's limits refuse,
+// imports it, purges the old entries, and imports again: nothing purged
+// comes back, the odd rows are reported by id and counted, imported
+// entries keep their source time, rows added later are imported, and
+// verify is clean.
+func TestImportNeverResurrectsAndSkipsOddRows(t *testing.T) {
+	ctx := t.Context()
+	seed, table := seedTable(t)
+	now := time.Now().UTC()
+	old, recent := now.AddDate(0, 0, -40), now.AddDate(0, 0, -1)
+	deep := json.RawMessage(strings.Repeat("[", 70) + strings.Repeat("]", 70))
+	long := json.RawMessage(`{"n": 1` + strings.Repeat("0", 120) + `}`)
+	rows := []struct {
+		call tooltrail.Call
+		at   time.Time
+		odd  string // what the report names for a row the log refuses
+	}{
+		{tooltrail.Call{ToolName: "read_file", Arguments: map[string]any{"path": "/etc/hosts"}, UserID: "alice"}, old, ""},
+		{tooltrail.Call{ToolName: ""}, old, "tool_name: is required"},
+		{tooltrail.Call{ToolName: strings.Repeat("t", 300)}, old, "tool_name"},
+		{tooltrail.Call{ToolName: "shell", ResultSummary: strings.Repeat("x", 70<<10)}, old, "result_summary"},
+		{tooltrail.Call{ToolName: "deep", Arguments: deep}, old, "arguments"},
+		{tooltrail.Call{ToolName: "number", Arguments: long}, old, "arguments"},
+		{tooltrail.Call{ToolName: "web_search", SessionID: "s1"}, old, ""},
+		{tooltrail.Call{ToolName: "read_file", UserID: "bob"}, recent, ""},
+		{tooltrail.Call{ToolName: "shell", TaskID: "t1"}, recent, ""},
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		id, err := seed.RecordAt(ctx, r.call, r.at)
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		ids[i] = id
+	}
+	dir := t.TempDir()
+	args := []string{"import", "--from-oaiweb", pgtest.URL(t), "--table", table, "--data", dir}
+	r := run(t, noEnv, "", args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "read 9 rows, imported 4 new entries, 0 already there, 5 not importable") {
+		t.Fatalf("first import: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	for i, row := range rows {
+		if row.odd == "" {
+			continue
+		}
+		if want := fmt.Sprintf("row %d not imported: %s", ids[i], row.odd); !strings.Contains(r.stderr, want) {
+			t.Errorf("the report lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "stamped") {
+		t.Errorf("an import into a new log moved times:\n%s", r.stderr)
+	}
+
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(dir, "tooltrail.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := tooltrail.New(ctx, store, tooltrail.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := log.Entry(ctx, 1)
+	if err != nil || !first.Timestamp.Equal(old.Truncate(time.Microsecond)) {
+		t.Errorf("entry 1 at %v (%v), want its source time %v", first.Timestamp, err, old)
+	}
+	days := 20
+	if n, err := log.Purge(ctx, &days); err != nil || n != 2 {
+		t.Errorf("purge older than 20 days deleted %d, %v; want the 2 old imported entries", n, err)
+	}
+	log.Close()
+	store.Close()
+
+	r = run(t, noEnv, "", args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "skipped 9 rows up to source id "+fmt.Sprint(ids[len(ids)-1])) ||
+		!strings.Contains(r.stdout, "read 0 rows, imported 0 new entries") {
+		t.Fatalf("import after the purge: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := seed.RecordAt(ctx, tooltrail.Call{ToolName: "late"}, now); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, noEnv, "", args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "read 1 rows, imported 1 new entries") {
+		t.Fatalf("import of a row added later: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+
+	srv := startServer(t, dir)
+	if n, err := srv.client(t).Count(ctx, tooltrail.Filter{}); err != nil || n != 4 {
+		t.Errorf("count = %d, %v; want 4: 2 recent imports, the late one and the purge", n, err)
+	}
+	srv.stop(t)
+	if r := run(t, noEnv, "", "verify", "--data", dir); r.code != 0 {
+		t.Errorf("verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestImportIntoALogWithNewerEntries checks the warning that imported
+// entries took a later time than their source's.
+func TestImportIntoALogWithNewerEntries(t *testing.T) {
+	seed, table := seedTable(t)
+	if _, err := seed.RecordAt(t.Context(), tooltrail.Call{ToolName: "old"}, time.Now().AddDate(0, 0, -3)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	srv.mustRun(t, "record", "--tool", "native")
+	srv.stop(t)
+	r := run(t, noEnv, "", "import", "--from-oaiweb", pgtest.URL(t), "--table", table, "--data", dir)
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: 1 entries were stamped up to 72h") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -42,13 +42,26 @@ func (d *Design) Create(ctx context.Context) error {
 // as ISO 8601 text, one INSERT that returns the new id. Errors: the
 // arguments' encoding error or the database's.
 func (d *Design) Record(ctx context.Context, c tooltrail.Call) error {
-	args, err := json.Marshal(c.Arguments)
-	if err != nil {
-		return err
+	_, err := d.RecordAt(ctx, c, time.Now())
+	return err
+}
+
+// RecordAt is Record as if the clock said at, and returns the row's id,
+// so that a test can write a table as the seed would have over time.
+// Errors: as Record.
+func (d *Design) RecordAt(ctx context.Context, c tooltrail.Call, at time.Time) (int64, error) {
+	var args any
+	if c.Arguments != nil {
+		b, err := json.Marshal(c.Arguments)
+		if err != nil {
+			return 0, err
+		}
+		args = b
 	}
 	var id int64
-	return d.Pool.QueryRow(ctx, insert, time.Now().UTC().Format("2006-01-02T15:04:05.000000+00:00"),
+	err := d.Pool.QueryRow(ctx, insert, at.UTC().Format("2006-01-02T15:04:05.000000+00:00"),
 		nullable(c.SessionID), c.ToolName, args, nullable(c.ResultSummary), c.Confirmed, nullable(c.TaskID), nullable(c.UserID)).Scan(&id)
+	return id, err
 }
 
 func nullable(s string) any {

@@ -1,0 +1,7 @@
+-- How far each import reached in its source, so that an import run again
+-- after a purge does not bring back the rows whose entries were purged.
+-- Kept apart from the entries, which a purge deletes.
+CREATE TABLE import_marks (
+	source  text   PRIMARY KEY,
+	through bigint NOT NULL CHECK (through >= 0)
+);
