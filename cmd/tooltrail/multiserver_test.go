@@ -93,38 +93,69 @@ func (p *serverProcess) stop(t *testing.T) int {
 // TestTwoServersOneDatabase runs two server processes on one PostgreSQL
 // schema, records through both at once, and checks that the ids are dense
 // and unique and that there is one tree over all entries.
-func TestTwoServersOneDatabase(t *testing.T) {
-	base := pgtest.URL(t)
-	storeURL, schema := freshStore(t, base)
-	// The servers of one log share its key: the second gets a copy of the
-	// key the first made, and of its checkpoint, to check the database
-	// against.
-	data := []string{t.TempDir(), t.TempDir()}
-	seedPostgresToken(t, base, schema, data[0])
-	servers := []*serverProcess{startProcess(t, data[0], "--store", storeURL)}
-	key, err := os.ReadFile(filepath.Join(data[0], keyFileName))
+// twoServers runs two server processes on one fresh PostgreSQL schema,
+// as an operator sets them up: the second gets a copy of the key the
+// first made, and of its checkpoint, to check the database against.
+type twoServers struct {
+	base, schema string
+	data         []string
+	servers      []*serverProcess
+	token        string // the admin token both take
+	key          []byte // the log's key file
+}
+
+func startTwoServers(t *testing.T) *twoServers {
+	t.Helper()
+	ts := &twoServers{base: pgtest.URL(t), data: []string{t.TempDir(), t.TempDir()}}
+	var storeURL string
+	storeURL, ts.schema = freshStore(t, ts.base)
+	seedPostgresToken(t, ts.base, ts.schema, ts.data[0])
+	ts.servers = []*serverProcess{startProcess(t, ts.data[0], "--store", storeURL)}
+	var err error
+	if ts.key, err = os.ReadFile(filepath.Join(ts.data[0], keyFileName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ts.data[1], keyFileName), ts.key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := os.ReadFile(filepath.Join(ts.data[0], checkpointFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(data[1], keyFileName), key, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(ts.data[1], checkpointFileName), cp, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cp, err := os.ReadFile(filepath.Join(data[0], checkpointFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(data[1], checkpointFileName), cp, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	servers = append(servers, startProcess(t, data[1], "--store", storeURL))
+	ts.servers = append(ts.servers, startProcess(t, ts.data[1], "--store", storeURL))
 	// The database has a token, so neither server makes one.
-	token, err := os.ReadFile(filepath.Join(data[0], adminTokenFileName))
+	token, err := os.ReadFile(filepath.Join(ts.data[0], adminTokenFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(data[1], adminTokenFileName)); err == nil {
+	ts.token = strings.TrimSpace(string(token))
+	if _, err := os.Stat(filepath.Join(ts.data[1], adminTokenFileName)); err == nil {
 		t.Error("the second server made an admin token of its own")
 	}
+	return ts
+}
+
+// verifier returns the verifier of the servers' key.
+func (ts *twoServers) verifier(t *testing.T) note.Verifier {
+	t.Helper()
+	k, err := parseKeyFile(ts.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(k.verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestTwoServersOneDatabase(t *testing.T) {
+	ts := startTwoServers(t)
+	base, schema, data, servers := ts.base, ts.schema, ts.data, ts.servers
+	token := ts.token
 
 	const callersPerServer, each = 16, 40
 	var (
@@ -134,7 +165,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	)
 	for si, s := range servers {
 		c := client.New(s.url)
-		c.Token = strings.TrimSpace(string(token))
+		c.Token = token
 		for g := range callersPerServer {
 			wg.Go(func() {
 				for i := range each {
@@ -180,8 +211,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	// One tree: the head's root is the root over every receipt's leaf hash
 	// in id order.
 	ctx := context.Background()
-	var store *postgres.Store
-	store, err = postgres.Open(ctx, postgres.Config{URL: base, Schema: schema})
+	store, err := postgres.Open(ctx, postgres.Config{URL: base, Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,14 +232,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	// Both servers signed checkpoints of that one tree, with the one key,
 	// and the last ones cover everything: verify finds nothing wrong
 	// against either server's checkpoint.
-	k, err := parseKeyFile(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := note.NewVerifier(k.verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := ts.verifier(t)
 	var cps [][]byte
 	for _, d := range data {
 		b, err := os.ReadFile(filepath.Join(d, checkpointFileName))
