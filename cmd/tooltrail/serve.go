@@ -303,7 +303,7 @@ func newRedactor(data, config string) (tooltrail.Redactor, error) {
 func routeUI(api, ui http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if strings.HasPrefix(p, "/v1/") || p == "/v1" || p == "/checkpoint" || p == "/tile" || strings.HasPrefix(p, "/tile/") || p == "/healthz" || p == "/metrics" {
+		if strings.HasPrefix(p, "/v1/") || p == "/v1" || p == "/checkpoint" || p == "/tile" || strings.HasPrefix(p, "/tile/") || p == "/healthz" || p == "/readyz" || p == "/metrics" {
 			api.ServeHTTP(w, r)
 			return
 		}

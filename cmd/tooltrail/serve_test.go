@@ -179,6 +179,7 @@ func TestServe_webUI(t *testing.T) {
 	}{
 		{"/signin", http.StatusOK, "<form"},
 		{"/healthz", http.StatusOK, `"status":"ok"`},
+		{"/readyz", http.StatusOK, `"status":"ready"`},
 		{"/v1/log", http.StatusOK, `"verifier_key"`},
 		{"/checkpoint", http.StatusOK, "\n0\n"},
 		{"/tile", http.StatusNotFound, `"not_found"`},
