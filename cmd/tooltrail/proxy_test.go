@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -74,9 +73,8 @@ func (p *faultProxy) copy(dst, src net.Conn) {
 			}
 		}
 		if err != nil {
-			if err != io.EOF {
-				dst.Close()
-			}
+			// PostgreSQL's protocol has no half-close: one side gone ends both.
+			dst.Close()
 			return
 		}
 	}
