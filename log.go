@@ -100,12 +100,14 @@ func (l *Log) noteCommit(err error) {
 
 type pending struct {
 	c     content
+	purge *purgeOrder // a purge, whose content seal works out
 	reply chan result // buffered, so the sequencer never blocks on it
 }
 
 type result struct {
-	r   Receipt
-	err error
+	r     Receipt
+	purge purgeOutcome // of a purge
+	err   error
 }
 
 // New returns a Log on store and starts its sequencer. Close it when done;
@@ -331,6 +333,18 @@ func (l *Log) seal(ctx context.Context, tx AppendTx, batch []*pending, results [
 	firstInBatch := make(map[CallKey]int)
 	for i, p := range batch {
 		results[i] = result{}
+		if p.purge != nil {
+			c, o, err := l.sealPurge(ctx, tx, p.purge, out.PurgeThrough)
+			if err != nil {
+				return nil, err
+			}
+			results[i].purge = o
+			if !o.recorded {
+				continue
+			}
+			p.c = c
+			out.PurgeThrough = max(out.PurgeThrough, o.through)
+		}
 		if p.c.CallID != "" {
 			id := CallKey{Scope: p.c.Scope, CallID: p.c.CallID}
 			if leaf, ok := existing[id]; ok {

@@ -44,14 +44,18 @@ type Store interface {
 	// is not "".
 	Tools(ctx context.Context, user string) ([]ToolCount, error)
 
-	// Purge deletes the payload of every entry recorded before the given
-	// time (every entry when before is zero) and returns how many it
-	// deleted: from its return no read finds them, and their call ids are
-	// free. Leaf and tree hashes stay. Appends go on meanwhile: a store
-	// deletes in bounded batches, or (sqlite.Store) makes the entries
-	// unreadable in one short transaction and deletes their rows in the
-	// background after.
-	Purge(ctx context.Context, before time.Time) (int64, error)
+	// Purge erases the payload of every live entry with an id up to
+	// through and returns how many it erased: from its return no read
+	// finds them, and their call ids are free. Leaf and tree hashes stay.
+	// The purge entry that says so is durable before Purge is called (see
+	// Batch.PurgeThrough), so Purge may erase in several transactions,
+	// be cut off by a crash, and be called again, by this or another
+	// process, to finish: it erases only what is left. Appends go on
+	// meanwhile: a store erases in bounded batches, or (sqlite.Store)
+	// makes the entries unreadable in one short transaction and deletes
+	// their rows in the background after. A store that opens with a purge
+	// left unfinished finishes it.
+	Purge(ctx context.Context, through int64) (int64, error)
 
 	// Head returns the committed head of the log.
 	Head(ctx context.Context) (Head, error)
@@ -106,6 +110,13 @@ type AppendTx interface {
 	// given call ids in their scopes, keyed as asked. Purged entries are
 	// not found.
 	LeavesByCallID(ctx context.Context, keys []CallKey) (map[CallKey][]byte, error)
+	// PurgedThrough returns the id up to which every entry is purged or
+	// bound to be: the largest Batch.PurgeThrough committed, or the id
+	// below the oldest live entry.
+	PurgedThrough(ctx context.Context) (int64, error)
+	// LastBefore returns the id of the newest entry recorded before t, or
+	// 0 when there is none; it may be an entry purged already.
+	LastBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 // CallKey is what a call id is unique by: the id within its scope (see
@@ -131,6 +142,12 @@ type Batch struct {
 	CallScopes []int64
 	Hashes     []StoredHash // the tree hashes the entries add
 	Head       Head         // the head after the batch
+	// PurgeThrough, when above 0, is the purged_through of a purge entry
+	// in the batch: the store records in the batch's transaction that
+	// every entry up to it is to be purged, so that the purge survives a
+	// crash from its entry's commit on, and from then on Rows skips them.
+	// The Log then calls Purge(PurgeThrough) to erase them.
+	PurgeThrough int64
 }
 
 // StoredHash is one stored tree hash at its tlog storage index.

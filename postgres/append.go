@@ -199,11 +199,14 @@ func sealBatch(ctx context.Context, seal tooltrail.SealFunc, atx *appendTx) (*to
 }
 
 // queueWrites queues the writes of a batch but the head's: its entries,
-// tree hashes and tool counts.
+// tree hashes, tool counts and the bound of a purge it records.
 func queueWrites(b *pgx.Batch, names *names, batch *tooltrail.Batch) {
 	queueEntries(b, names, batch.Entries, batch.CallScopes)
 	queueHashes(b, batch.Hashes)
 	queueCounts(b, names, batch.Entries)
+	if batch.PurgeThrough > 0 {
+		b.Queue(sqlMovePurge, batch.PurgeThrough)
+	}
 }
 
 // beginLocked begins the transaction of tx and locks the head row, in one

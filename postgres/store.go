@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,9 @@ type Config struct {
 	URL      string // postgres://... (required)
 	Schema   string // schema to use; default "tooltrail"; created if missing
 	MaxConns int32  // pool size; default 8
+	// Logger receives the store's own messages (finishing a purge a
+	// crash cut off); default slog.Default().
+	Logger *slog.Logger
 }
 
 // defaultSchema is the schema a Store uses when Config.Schema is empty.
@@ -52,6 +56,10 @@ type Store struct {
 	tokens         tokenCache
 	stopListening  context.CancelFunc
 	listenerExited chan struct{}
+
+	logger         *slog.Logger
+	stopFinishing  context.CancelFunc
+	finisherExited chan struct{}
 }
 
 // appendPaths counts the ways appends went (see Stats).
@@ -84,6 +92,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 8
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse URL: %w", err) // pgx masks the password in its message
@@ -105,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, unavailable("connect", err)
 	}
-	s := &Store{pool: pool, names: dict.NewCache(), frontier: &frontier.Cache{}}
+	s := &Store{pool: pool, names: dict.NewCache(), frontier: &frontier.Cache{}, logger: cfg.Logger}
 	if err := migrate(ctx, pool, cfg.Schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: schema %s: %w", cfg.Schema, err)
@@ -120,6 +131,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		defer close(s.listenerExited)
 		s.listenTokens(lctx, pc.ConnConfig.Copy(), cfg.Schema)
 	}()
+	// A purge is recorded before its rows go; one a crash cut off is
+	// finished in the background, while Rows already skips its entries.
+	fctx, stopFinishing := context.WithCancel(context.Background())
+	s.stopFinishing, s.finisherExited = stopFinishing, make(chan struct{})
+	go func() {
+		defer close(s.finisherExited)
+		s.runFinishPurge(fctx)
+	}()
 	return s, nil
 }
 
@@ -127,6 +146,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // be released. Calls after Close fail with tooltrail.ErrUnavailable. It
 // returns nil.
 func (s *Store) Close() error {
+	s.stopFinishing()
+	<-s.finisherExited
 	s.stopListening()
 	<-s.listenerExited
 	s.pool.Close()

@@ -19,7 +19,7 @@ LEFT JOIN names t ON t.id = e.tool
 LEFT JOIN names s ON s.id = e.session
 LEFT JOIN names k ON k.id = e.task
 LEFT JOIN names u ON u.id = e."user"
-WHERE e.id > $1 ORDER BY e.id LIMIT $2`
+WHERE e.id > greatest($1, (SELECT through FROM purge_intent WHERE one)) ORDER BY e.id LIMIT $2`
 
 // ReadHashes returns the stored tree hashes at indexes, in order. Errors:
 // tooltrail.ErrCorrupt for a missing or malformed hash;
@@ -41,7 +41,8 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 }
 
 // Rows returns at most limit entries with an id above afterID, in id
-// order, with their columns as stored and their leaf bytes. Errors wrap
+// order, with their columns as stored and their leaf bytes; never one a
+// recorded purge covers, whose row may wait to be deleted. Errors wrap
 // tooltrail.ErrUnavailable.
 func (s *Store) Rows(ctx context.Context, afterID int64, limit int) ([]tooltrail.Entry, error) {
 	rows, err := s.pool.Query(ctx, sqlRows, afterID, limit)

@@ -93,6 +93,11 @@ func (s *Store) Append(ctx context.Context, seal tooltrail.SealFunc) error {
 		batch.Head.Size, batch.Head.Root[:], batch.Head.LastTime.UnixMicro()); err != nil {
 		return unavailable("update head", err)
 	}
+	if batch.PurgeThrough > 0 {
+		if _, err := tx.exec(ctx, sqlMovePurgeIntent, batch.PurgeThrough, batch.PurgeThrough); err != nil {
+			return unavailable("record purge bound", err)
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return unavailable("commit", err)
 	}

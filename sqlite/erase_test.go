@@ -274,7 +274,7 @@ func TestEraserFindsAnotherProcessPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	sqlite.StopEraser(other)
-	if n, err := other.Purge(ctx, time.Time{}); err != nil || n != 20 {
+	if n, err := other.Purge(ctx, 20); err != nil || n != 20 {
 		t.Fatalf("Purge through the other store = %d, %v; want 20", n, err)
 	}
 	if err := other.Close(); err != nil {

@@ -44,17 +44,18 @@ type countKey struct {
 	confirmed  bool
 }
 
-// Purge purges the entries recorded before the given time (all entries
-// when it is zero): from its return no read sees them, and the store's
-// eraser deletes their rows in the background (Stats().EraseWaiting says
-// how many are left; ErasePending erases them at once). Their tree hashes
-// stay. It returns how many entries it purged; it purges all of them or,
-// when it fails, none. Errors wrap tooltrail.ErrUnavailable.
-func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
+// Purge purges every entry with an id up to through (the bound its purge
+// entry, committed already, recorded as intent): from its return no read
+// sees them, and the store's eraser deletes their rows in the background
+// (Stats().EraseWaiting says how many are left; ErasePending erases them
+// at once). Their tree hashes stay. It returns how many entries it purged
+// now: all of those left or, when it fails, none (Open finishes a purge
+// whose entry is recorded). Errors wrap tooltrail.ErrUnavailable.
+func (s *Store) Purge(ctx context.Context, through int64) (int64, error) {
 	s.pmu.Lock()
 	defer s.pmu.Unlock()
 	for tries := 1; ; tries++ {
-		n, err := s.purgeOnce(ctx, before)
+		n, err := s.purgeOnce(ctx, through)
 		if !errors.Is(err, errPurgeRaced) || tries == 3 {
 			return n, err
 		}
@@ -65,19 +66,21 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 // snapshot, then a write transaction that checks no other purge came
 // between and takes them off counts. Errors: errPurgeRaced; errors that
 // wrap tooltrail.ErrUnavailable.
-func (s *Store) purgeOnce(ctx context.Context, before time.Time) (int64, error) {
+func (s *Store) purgeOnce(ctx context.Context, cutoff int64) (int64, error) {
 	var (
-		through, cutoff, indexed, n int64
-		counts                      map[countKey]int64
+		through, indexed, n int64
+		counts              map[countKey]int64
 	)
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if through, err = readThrough(ctx, tx); err != nil {
+		if through, err = readThrough(ctx, tx); err != nil || cutoff <= through {
 			return err
 		}
-		if cutoff, err = purgeCutoff(ctx, tx, before); err != nil || cutoff <= through {
+		head, err := readHead(ctx, tx)
+		if err != nil {
 			return err
 		}
+		cutoff = min(cutoff, head.Size)
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM entries").Scan(&indexed); err != nil {
 			return unavailable("purge", err)
 		}
@@ -104,6 +107,19 @@ func (s *Store) purgeOnce(ctx context.Context, before time.Time) (int64, error) 
 	s.erasing.Add(cutoff - through)
 	s.er.nudge()
 	return n, nil
+}
+
+// finishPurge purges what a recorded purge left, when a crash came
+// between its entry's commit and the purge's. Errors as Purge.
+func (s *Store) finishPurge(ctx context.Context) (int64, error) {
+	var through, intent int64
+	if err := s.r.QueryRowContext(ctx, "SELECT through, intent FROM purged WHERE one = 1").Scan(&through, &intent); err != nil {
+		return 0, unavailable("read purged", err)
+	}
+	if intent <= through {
+		return 0, nil
+	}
+	return s.Purge(ctx, intent)
 }
 
 // purgeCommit moves through from the value the purge read to cutoff and
@@ -199,19 +215,39 @@ func readThrough(ctx context.Context, q queryer) (int64, error) {
 // sqlReadThrough reads the id up to which every entry is purged.
 const sqlReadThrough = "SELECT through FROM purged WHERE one = 1"
 
-// purgeCutoff returns the id of the newest entry to purge: the last entry
-// before the time, or the head when the time is zero. It may be an entry
-// purged already.
-func purgeCutoff(ctx context.Context, q queryer, before time.Time) (int64, error) {
-	if before.IsZero() {
-		h, err := readHead(ctx, q)
-		return h.Size, err
+// sqlPurgeBound reads the id up to which every entry is purged or bound
+// to be by a recorded purge.
+const sqlPurgeBound = "SELECT max(through, intent) FROM purged WHERE one = 1"
+
+// sqlMovePurgeIntent moves the bound of recorded purges up.
+const sqlMovePurgeIntent = "UPDATE purged SET intent = ? WHERE one = 1 AND intent < ?"
+
+// sqlPurgeFloor is where a purge starts: above the purged and the
+// recorded bound, and above the oldest live entry, should rows have gone
+// outside the log.
+const sqlPurgeFloor = `SELECT max(through, intent, coalesce(
+	(SELECT min(id) FROM entries WHERE id > purged.through),
+	(SELECT min(id) FROM recent WHERE id > purged.through),
+	(SELECT size FROM head) + 1) - 1) FROM purged WHERE one = 1`
+
+// PurgedThrough returns the id up to which every entry is purged or bound
+// to be, or gone. Errors wrap tooltrail.ErrUnavailable.
+func (a *appendTx) PurgedThrough(ctx context.Context) (int64, error) {
+	var through int64
+	if err := a.tx.QueryRowContext(ctx, sqlPurgeFloor).Scan(&through); err != nil {
+		return 0, unavailable("read purged", err)
 	}
+	return through, nil
+}
+
+// LastBefore returns the id of the newest entry recorded before t, or 0;
+// it may be an entry purged already. Errors wrap tooltrail.ErrUnavailable.
+func (a *appendTx) LastBefore(ctx context.Context, t time.Time) (int64, error) {
 	// Entries not yet indexed are newer than every indexed one.
 	var id int64
-	err := q.QueryRowContext(ctx, `SELECT coalesce(
+	err := a.tx.QueryRowContext(ctx, `SELECT coalesce(
 (SELECT id FROM recent WHERE ts < ?1 ORDER BY id DESC LIMIT 1),
-(SELECT id FROM entries WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT 1), 0)`, before.UnixMicro()).Scan(&id)
+(SELECT id FROM entries WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT 1), 0)`, t.UnixMicro()).Scan(&id)
 	if err != nil {
 		return 0, unavailable("purge cutoff", err)
 	}

@@ -36,7 +36,7 @@ func TestVerifyFindsAPurgeNobodyRecorded(t *testing.T) {
 
 // TestVerifyFindsAPurgeUndone purges the oldest entries with the eraser
 // stopped, so that their rows are still in the file, and then moves
-// purged's through back over a plain connection, as someone who drops the
+// purged's through and intent back over a plain connection, as someone who drops the
 // trigger could: the entries are readable again, and Verify must say that
 // a purge recorded their removal.
 func TestVerifyFindsAPurgeUndone(t *testing.T) {
@@ -52,7 +52,7 @@ func TestVerifyFindsAPurgeUndone(t *testing.T) {
 		t.Fatalf("verify after the purge: %v", rep.Problems)
 	}
 	db := openFile(t, path)
-	for _, q := range []string{"DROP TRIGGER purged_forward", "UPDATE purged SET through = 0"} {
+	for _, q := range []string{"DROP TRIGGER purged_forward", "DROP TRIGGER purged_intent_forward", "UPDATE purged SET through = 0, intent = 0"} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

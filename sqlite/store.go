@@ -191,6 +191,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if erasing > 0 {
 		s.er.nudge()
 	}
+	// A purge whose entry a crash left without its purge is finished.
+	if n, err := s.finishPurge(ctx); err != nil {
+		s.Close()
+		return nil, err
+	} else if n > 0 {
+		s.logger.Info("sqlite: finished a purge that was cut off", "path", cfg.Path, "purged", n)
+	}
 	return s, nil
 }
 

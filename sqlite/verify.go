@@ -31,16 +31,18 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 // Rows returns at most limit entries with an id above afterID, in id
 // order, with their columns as stored and their leaf bytes, from entries
 // and recent, read in one snapshot; never a purged one, whose row may
-// still wait for the eraser. Normally every id in recent is above
+// still wait for the eraser, nor one a recorded purge covers. Normally every id in recent is above
 // every id in entries; a row of recent that is not (one written behind the
 // store's back) comes out beside the entry of its id, for Verify to
 // report. Errors wrap tooltrail.ErrUnavailable.
 func (s *Store) Rows(ctx context.Context, afterID int64, limit int) ([]tooltrail.Entry, error) {
 	var out []tooltrail.Entry
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		through, err := readThrough(ctx, tx)
-		if err != nil {
-			return err
+		// Not only the purged entries: also those a recorded purge has
+		// yet to take (a crash came between its entry and the purge).
+		var through int64
+		if err := tx.QueryRowContext(ctx, sqlPurgeBound).Scan(&through); err != nil {
+			return unavailable("read purged", err)
 		}
 		afterID = max(afterID, through)
 		indexed, err := readRows(ctx, tx, "entries", afterID, math.MaxInt64, limit, nil)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tooltrail/tooltrail"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -216,5 +218,77 @@ func testPurgeWhileRecording(t *testing.T, open OpenFunc) {
 	total, err := log.Count(ctx, tooltrail.Filter{})
 	if err != nil || total != int64(len(during))+1 {
 		t.Errorf("count after purge = %d, %v; want the %d recorded during it and the purge entry", total, err, len(during))
+	}
+}
+
+// testConcurrentPurges runs purges at once through two Logs on one store,
+// as two servers on one database would: no purge claims an entry another
+// deleted (what they say they deleted adds up to the last one's
+// purged_through), the count is what the last one leaves, and Verify is
+// clean.
+func testConcurrentPurges(t *testing.T, open OpenFunc) {
+	ctx := context.Background()
+	store := open(t)
+	logs := make([]*tooltrail.Log, 2)
+	for i := range logs {
+		l, err := tooltrail.New(ctx, store, tooltrail.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		logs[i] = l
+	}
+	for i := range 300 {
+		record(t, logs[i%2], tooltrail.Call{ToolName: "old", Arguments: []int{i}})
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		deleted int64
+	)
+	for i := range 6 {
+		wg.Go(func() {
+			n, err := logs[i%2].Purge(ctx, nil)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			deleted += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	page, err := logs[0].Query(ctx, tooltrail.Filter{ToolName: tooltrail.PurgeTool, Limit: 1})
+	if err != nil || len(page.Entries) != 1 {
+		t.Fatalf("the last purge entry: %d entries, %v", len(page.Entries), err)
+	}
+	var last struct {
+		Through int64 `json:"purged_through"`
+	}
+	if err := json.Unmarshal(page.Entries[0].Arguments, &last); err != nil {
+		t.Fatal(err)
+	}
+	if deleted != last.Through {
+		t.Errorf("the purges say they deleted %d entries in all, but entries up to %d are gone: some claimed the same ones", deleted, last.Through)
+	}
+	head, err := logs[0].Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := logs[0].Count(ctx, tooltrail.Filter{}); err != nil || n != head.Size-last.Through {
+		t.Errorf("count %d, %v after the purges; want %d, the head (%d) less the last purge's purged_through (%d)",
+			n, err, head.Size-last.Through, head.Size, last.Through)
+	}
+	signer, verifier := newKey(t, "conformance.test/log")
+	if _, err := tooltrail.NewNotary(ctx, store, tooltrail.NotaryConfig{SignerKey: signer, VerifierKey: verifier}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := note.NewVerifier(verifier)
+	rep, err := tooltrail.Verify(ctx, store, tooltrail.VerifyOptions{Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("verify after concurrent purges: %v", rep.Problems)
 	}
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("TimestampsNeverGoBackwards", func(t *testing.T) { testMonotonicTime(t, open) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open) })
 	t.Run("PurgeWhileRecording", func(t *testing.T) { testPurgeWhileRecording(t, open) })
+	t.Run("ConcurrentPurges", func(t *testing.T) { testConcurrentPurges(t, open) })
 	t.Run("TreeMatchesLeaves", func(t *testing.T) { testTree(t, open) })
 	t.Run("CloseFinishesInFlight", func(t *testing.T) { testClose(t, open) })
 	t.Run("Tools", func(t *testing.T) { testTools(t, open) })

@@ -62,7 +62,7 @@ func (c *importCommand) run(ctx context.Context, s *streams) error {
 		return fmt.Errorf("connect to oAI-Web's database %s: %w", redactURL(c.from), err)
 	}
 	defer src.Close(context.WithoutCancel(ctx))
-	store, err := open(ctx)
+	store, err := open(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}

@@ -42,7 +42,7 @@ func openLocalLog(ctx context.Context, data, storeURL, redactConfig string, logg
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	store, err := open(ctx)
+	store, err := open(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}

@@ -149,7 +149,7 @@ func (c *serveCommand) run(ctx context.Context, s *streams) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(s.stderr, nil))
 
-	store, err := open(ctx)
+	store, err := open(ctx, logger)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}

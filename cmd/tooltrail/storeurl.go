@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -12,8 +13,9 @@ import (
 	"github.com/tooltrail/tooltrail/sqlite"
 )
 
-// storeOpener opens the store a --store URL names.
-type storeOpener func(ctx context.Context) (tooltrail.Store, error)
+// storeOpener opens the store a --store URL names; the store logs its own
+// messages to logger (slog.Default() when nil).
+type storeOpener func(ctx context.Context, logger *slog.Logger) (tooltrail.Store, error)
 
 // parseStore reads a --store URL: sqlite:PATH opens the SQLite store at
 // PATH; postgres://... and postgresql://... open the PostgreSQL store, in
@@ -27,8 +29,8 @@ func parseStore(raw string) (storeOpener, error) {
 		if rest == "" {
 			return nil, usagef("--store sqlite: needs a path, as in sqlite:/var/lib/tooltrail/tooltrail.db")
 		}
-		return func(ctx context.Context) (tooltrail.Store, error) {
-			s, err := sqlite.Open(ctx, sqlite.Config{Path: rest})
+		return func(ctx context.Context, logger *slog.Logger) (tooltrail.Store, error) {
+			s, err := sqlite.Open(ctx, sqlite.Config{Path: rest, Logger: logger})
 			if err != nil {
 				return nil, err
 			}
@@ -52,8 +54,8 @@ func postgresOpener(raw string) (storeOpener, error) {
 	schema := q.Get("schema")
 	q.Del("schema")
 	u.RawQuery = q.Encode()
-	return func(ctx context.Context) (tooltrail.Store, error) {
-		s, err := postgres.Open(ctx, postgres.Config{URL: u.String(), Schema: schema})
+	return func(ctx context.Context, logger *slog.Logger) (tooltrail.Store, error) {
+		s, err := postgres.Open(ctx, postgres.Config{URL: u.String(), Schema: schema, Logger: logger})
 		if err != nil {
 			return nil, err
 		}

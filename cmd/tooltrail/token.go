@@ -57,7 +57,7 @@ func (f *storeFlags) open(ctx context.Context, create bool) (tooltrail.Store, au
 	if err != nil {
 		return nil, nil, "", err
 	}
-	st, err := open(ctx)
+	st, err := open(ctx, nil)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}

@@ -114,7 +114,7 @@ func (c *verifyCommand) runStore(ctx context.Context, s *streams) error {
 	if err != nil {
 		return err
 	}
-	store, err := open(ctx)
+	store, err := open(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactURL(storeURL), err)
 	}
