@@ -4,70 +4,59 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// treeExtension computes the tree hashes that appending leaves to a tree
-// of a given size adds, reading older hashes through the store's
-// transaction and the new ones from memory.
-type treeExtension struct {
-	ctx     context.Context
-	tx      AppendTx
-	pending map[int64]tlog.Hash
-	added   []StoredHash
-}
-
-// ReadHashes implements tlog.HashReader.
-func (t *treeExtension) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	var missing []int64
-	for i, idx := range indexes {
-		h, ok := t.pending[idx]
-		if ok {
-			out[i] = h
-		} else {
-			missing = append(missing, idx)
-		}
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	read, err := t.tx.ReadHashes(t.ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	if len(read) != len(missing) {
-		return nil, fmt.Errorf("%w: store returned %d hashes for %d indexes", ErrUnavailable, len(read), len(missing))
-	}
-	j := 0
-	for i, idx := range indexes {
-		if _, ok := t.pending[idx]; !ok {
-			out[i] = read[j]
-			j++
-		}
-	}
-	return out, nil
-}
-
 // extendTree returns the stored hashes that leaves add to a tree of the
-// given size, and the new root.
+// given size, and the new root. It reads only the roots of the tree's
+// complete subtrees (its compact range) through tx, appends the leaves to
+// that range, and keeps every node the range completes: the hashes tlog
+// stores (RFC 6962 hashing, as tlog's). Errors: tx's, and ErrCorrupt or
+// ErrUnavailable for hashes that do not form a range.
 func extendTree(ctx context.Context, tx AppendTx, size int64, leaves []tlog.Hash) ([]StoredHash, tlog.Hash, error) {
-	t := &treeExtension{ctx: ctx, tx: tx, pending: make(map[int64]tlog.Hash, 2*len(leaves))}
-	for i, leaf := range leaves {
-		n := size + int64(i)
-		hashes, err := tlog.StoredHashesForRecordHash(n, leaf, t)
+	ids := compact.RangeNodes(0, uint64(size), nil)
+	var hashes [][]byte
+	if len(ids) > 0 {
+		idx := make([]int64, len(ids))
+		for i, id := range ids {
+			idx[i] = storedIndex(id)
+		}
+		read, err := tx.ReadHashes(ctx, idx)
 		if err != nil {
-			return nil, tlog.Hash{}, fmt.Errorf("extend tree at record %d: %w", n, err)
+			return nil, tlog.Hash{}, err
 		}
-		base := tlog.StoredHashIndex(0, n)
-		for k, h := range hashes {
-			t.pending[base+int64(k)] = h
-			t.added = append(t.added, StoredHash{Index: base + int64(k), Hash: h})
+		if len(read) != len(idx) {
+			return nil, tlog.Hash{}, fmt.Errorf("%w: store returned %d hashes for %d indexes", ErrUnavailable, len(read), len(idx))
+		}
+		hashes = make([][]byte, len(read))
+		for i := range read {
+			hashes[i] = read[i][:]
 		}
 	}
-	root, err := tlog.TreeHash(size+int64(len(leaves)), t)
+	f := &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	r, err := f.NewRange(0, uint64(size), hashes)
 	if err != nil {
-		return nil, tlog.Hash{}, fmt.Errorf("tree hash at size %d: %w", size+int64(len(leaves)), err)
+		return nil, tlog.Hash{}, fmt.Errorf("%w: the tree of %d entries: %w", ErrCorrupt, size, err)
 	}
-	return t.added, root, nil
+	added := make([]StoredHash, 0, 2*len(leaves))
+	keep := func(id compact.NodeID, h []byte) {
+		added = append(added, StoredHash{Index: storedIndex(id), Hash: tlog.Hash(h)})
+	}
+	for i := range leaves {
+		if err := r.Append(leaves[i][:], keep); err != nil {
+			return nil, tlog.Hash{}, fmt.Errorf("extend tree at record %d: %w", size+int64(i), err)
+		}
+	}
+	root, err := r.GetRootHash(nil)
+	if err != nil {
+		return nil, tlog.Hash{}, fmt.Errorf("tree hash at size %d: %w", r.End(), err)
+	}
+	return added, tlog.Hash(root), nil
+}
+
+// storedIndex is the tlog storage index of a node of the tree.
+func storedIndex(id compact.NodeID) int64 {
+	return tlog.StoredHashIndex(int(id.Level), int64(id.Index))
 }

@@ -7,27 +7,23 @@ package frontier
 import (
 	"context"
 	"fmt"
-	"math/bits"
 	"slices"
 	"sync"
 
 	"github.com/tooltrail/tooltrail"
+	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Indexes returns the storage indexes of the roots of the complete
-// subtrees of a tree of the given size, largest first: the only stored
+// subtrees of a tree of the given size (its compact range), largest first: the only stored
 // hashes that appending to the tree, and hashing the grown tree, read
 // besides the hashes the append adds itself.
 func Indexes(size int64) []int64 {
-	out := make([]int64, 0, bits.OnesCount64(uint64(size)))
-	var start int64
-	for level := 63; level >= 0; level-- {
-		if size&(1<<level) == 0 {
-			continue
-		}
-		out = append(out, tlog.StoredHashIndex(level, start>>level))
-		start += 1 << level
+	ids := compact.RangeNodes(0, uint64(size), nil)
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = tlog.StoredHashIndex(int(id.Level), int64(id.Index))
 	}
 	return out
 }
